@@ -1,0 +1,119 @@
+//! Who asked, and in answer to what: the request context that travels with every message.
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// An authenticated caller and the roles it holds.
+///
+/// ```
+/// use seedwork::Principal;
+/// let chef = Principal::new("mario").with_role("kitchen");
+/// assert!(chef.has_role("kitchen"));
+/// assert!(!chef.has_role("manager"));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Principal {
+    /// A stable identifier of the caller (user name, subject claim, service name).
+    pub id: String,
+    /// The roles the caller holds.
+    #[serde(default)]
+    pub roles: Vec<String>,
+}
+
+impl Principal {
+    /// A principal with no roles.
+    pub fn new(id: impl Into<String>) -> Self {
+        Self {
+            id: id.into(),
+            roles: Vec::new(),
+        }
+    }
+
+    /// Adds a role.
+    #[must_use]
+    pub fn with_role(mut self, role: impl Into<String>) -> Self {
+        self.roles.push(role.into());
+        self
+    }
+
+    /// True when the principal holds `role`.
+    pub fn has_role(&self, role: &str) -> bool {
+        self.roles.iter().any(|held| held == role)
+    }
+}
+
+/// The context of one request: who sent it, which conversation it belongs to, what caused it.
+///
+/// Correlation ids tie every message of one user action together; causation ids point at the
+/// message that directly caused this one. Both are copied into the metadata of every event
+/// the request records, so the event log can be traced back to the request.
+///
+/// ```
+/// use seedwork::{Metadata, Principal};
+/// let first = Metadata::new().with_principal(Principal::new("ann"));
+/// let follow_up = first.caused_by(first.request_id);
+/// assert_eq!(follow_up.correlation_id, first.correlation_id);
+/// assert_eq!(follow_up.causation_id, Some(first.request_id));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Metadata {
+    /// Unique id of this request.
+    pub request_id: Uuid,
+    /// The conversation this request belongs to.
+    pub correlation_id: Uuid,
+    /// The message that caused this request, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub causation_id: Option<Uuid>,
+    /// The caller, when authenticated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub principal: Option<Principal>,
+    /// A client-chosen key that makes a command idempotent (an `Idempotency-Key` header, say).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idempotency_key: Option<String>,
+}
+
+impl Default for Metadata {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Metadata {
+    /// A fresh request that starts its own conversation.
+    pub fn new() -> Self {
+        let id = Uuid::new_v4();
+        Self {
+            request_id: id,
+            correlation_id: id,
+            causation_id: None,
+            principal: None,
+            idempotency_key: None,
+        }
+    }
+
+    /// Sets the caller.
+    #[must_use]
+    pub fn with_principal(mut self, principal: Principal) -> Self {
+        self.principal = Some(principal);
+        self
+    }
+
+    /// Sets the idempotency key.
+    #[must_use]
+    pub fn with_idempotency_key(mut self, key: impl Into<String>) -> Self {
+        self.idempotency_key = Some(key.into());
+        self
+    }
+
+    /// A new request in the same conversation, caused by message `cause`, by the same caller.
+    #[must_use]
+    pub fn caused_by(&self, cause: Uuid) -> Self {
+        Self {
+            request_id: Uuid::new_v4(),
+            correlation_id: self.correlation_id,
+            causation_id: Some(cause),
+            principal: self.principal.clone(),
+            idempotency_key: None,
+        }
+    }
+}

@@ -1,0 +1,186 @@
+//! Persistence contracts: one trait per persistence style, several backends each.
+//!
+//! Stores speak JSON values, not Rust types: one store serves every aggregate of a service,
+//! and decoding into the aggregate's own types happens in the repositories, where a bad
+//! payload can be reported with its stream and version.
+
+use std::time::SystemTime;
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::error::Result;
+
+#[cfg(feature = "conformance")]
+pub mod conformance;
+pub mod memory;
+#[cfg(feature = "postgres")]
+pub mod postgres;
+#[cfg(feature = "sqlite")]
+pub mod sqlite;
+
+/// Which stream (event-sourced) or record (state-stored) an operation addresses.
+///
+/// ```
+/// use seedwork::StreamId;
+/// let stream = StreamId::new("Account", "42");
+/// assert_eq!(stream.to_string(), "Account-42");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct StreamId {
+    /// The aggregate type, e.g. `Account`.
+    pub aggregate_type: String,
+    /// The aggregate id as text.
+    pub aggregate_id: String,
+}
+
+impl StreamId {
+    /// The stream of aggregate `aggregate_type` with id `aggregate_id`.
+    pub fn new(aggregate_type: impl Into<String>, aggregate_id: impl std::fmt::Display) -> Self {
+        Self {
+            aggregate_type: aggregate_type.into(),
+            aggregate_id: aggregate_id.to_string(),
+        }
+    }
+}
+
+impl std::fmt::Display for StreamId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}-{}", self.aggregate_type, self.aggregate_id)
+    }
+}
+
+/// An event ready to be appended: serialized, not yet numbered.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NewEvent {
+    /// Globally unique event id.
+    pub event_id: Uuid,
+    /// The event's stable type name.
+    pub event_type: String,
+    /// The payload's schema version.
+    pub schema_version: u32,
+    /// The serialized event.
+    pub payload: serde_json::Value,
+    /// The serialized request metadata.
+    pub metadata: serde_json::Value,
+}
+
+/// An event as the store holds it: numbered within its stream and time-stamped.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StoredEvent {
+    /// The stream it belongs to.
+    pub stream: StreamId,
+    /// Its position in the stream, starting at 1, without gaps.
+    pub version: u64,
+    /// Globally unique event id.
+    pub event_id: Uuid,
+    /// The event's stable type name.
+    pub event_type: String,
+    /// The payload's schema version.
+    pub schema_version: u32,
+    /// The serialized event.
+    pub payload: serde_json::Value,
+    /// The serialized request metadata.
+    pub metadata: serde_json::Value,
+    /// When the store accepted it.
+    pub recorded_at: SystemTime,
+}
+
+/// The serialized state of an aggregate at a version: an event-sourcing snapshot, or the
+/// current record of a state-stored aggregate.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StoredState {
+    /// The version the state reflects.
+    pub version: u64,
+    /// The serialized aggregate.
+    pub state: serde_json::Value,
+}
+
+/// An append-only log of event streams with optimistic concurrency, plus snapshots.
+///
+/// `append` is all-or-nothing and succeeds only when the stream is exactly at
+/// `expected_version`; otherwise it fails with [`Error::Conflict`](crate::Error::Conflict) and
+/// writes nothing. Versions in a stream are 1, 2, 3, … with no gap and no duplicate, however
+/// many writers race.
+///
+/// ```
+/// # tokio_test_block_on(async {
+/// use seedwork::{EventStore, InMemoryEventStore, NewEvent, StreamId};
+/// let store = InMemoryEventStore::default();
+/// let stream = StreamId::new("Account", "1");
+/// let event = NewEvent {
+///     event_id: uuid::Uuid::new_v4(),
+///     event_type: "AccountOpened".into(),
+///     schema_version: 1,
+///     payload: serde_json::json!({"initial_balance": 100}),
+///     metadata: serde_json::json!({}),
+/// };
+/// assert_eq!(store.append(&stream, 0, vec![event.clone()]).await?, 1);
+/// assert!(store.append(&stream, 0, vec![event]).await.unwrap_err().is_conflict());
+/// assert_eq!(store.load(&stream, 0).await?.len(), 1);
+/// # Ok::<(), seedwork::Error>(()) }).unwrap();
+/// # fn tokio_test_block_on<F: std::future::Future>(f: F) -> F::Output {
+/// #     tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(f)
+/// # }
+/// ```
+#[async_trait]
+pub trait EventStore: Send + Sync + 'static {
+    /// Appends `events` atomically if the stream is at `expected_version`; returns the new version.
+    async fn append(
+        &self,
+        stream: &StreamId,
+        expected_version: u64,
+        events: Vec<NewEvent>,
+    ) -> Result<u64>;
+
+    /// The events of `stream` with a version greater than `after_version`, in order.
+    /// A stream that does not exist is empty.
+    async fn load(&self, stream: &StreamId, after_version: u64) -> Result<Vec<StoredEvent>>;
+
+    /// Stores a snapshot, replacing an older one.
+    async fn save_snapshot(&self, stream: &StreamId, snapshot: StoredState) -> Result<()>;
+
+    /// The latest snapshot of `stream`, if any.
+    async fn load_snapshot(&self, stream: &StreamId) -> Result<Option<StoredState>>;
+}
+
+/// Current state of aggregates, one record per aggregate, with a version column.
+///
+/// `save` succeeds only when the stored version equals `expected_version` (0 for a record
+/// that must not exist yet) and then stores `state` at `expected_version + 1`.
+#[async_trait]
+pub trait StateStore: Send + Sync + 'static {
+    /// The current record, if any.
+    async fn load_state(&self, key: &StreamId) -> Result<Option<StoredState>>;
+
+    /// Replaces the record if it is at `expected_version`; returns the new version.
+    async fn save_state(
+        &self,
+        key: &StreamId,
+        expected_version: u64,
+        state: serde_json::Value,
+    ) -> Result<u64>;
+}
+
+/// The answer of [`IdempotencyStore::claim`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum Claim {
+    /// The key was free and is now held by the caller, who must complete or release it.
+    Acquired,
+    /// Another request with this key is running right now.
+    InProgress,
+    /// A request with this key completed before; here is its stored reply.
+    Completed(serde_json::Value),
+}
+
+/// Remembers which commands ran and what they answered, so a retried command never runs twice.
+#[async_trait]
+pub trait IdempotencyStore: Send + Sync + 'static {
+    /// Tries to take `key`.
+    async fn claim(&self, key: &str) -> Result<Claim>;
+    /// Records the reply for a held key.
+    async fn complete(&self, key: &str, reply: serde_json::Value) -> Result<()>;
+    /// Frees a held key after the command failed, so it may be tried again.
+    async fn release(&self, key: &str) -> Result<()>;
+}
