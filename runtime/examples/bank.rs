@@ -12,6 +12,8 @@
 //! Run it with `cargo run -p seedwork --example bank --features sqlite`; it stores the events
 //! in a SQLite file (`BANK_DB`, default `bank.db` in the system temp directory) and prints
 //! every step with the HTTP status its outcome maps to.
+// Without the `sqlite` feature only the tests use the domain.
+#![cfg_attr(not(feature = "sqlite"), allow(dead_code))]
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -19,9 +21,9 @@ use std::time::SystemTime;
 
 use seedwork::behaviors::{Authorization, Idempotency, RetryOnConflict, Tracing, Validation};
 use seedwork::{
-    async_trait, Aggregate, AggregateCommand, Command, CommandContext, CommandIntent, CommandOutcome,
-    DomainEvent, Error, EventEnvelope, EventHandler, EventSourced, EventStore, FieldError,
-    IdempotencyStore, Mediator, Metadata, Query, QueryHandler, Repository, Result,
+    async_trait, Aggregate, AggregateCommand, Command, CommandContext, CommandIntent,
+    CommandOutcome, DomainEvent, Error, EventEnvelope, EventHandler, EventSourced, EventStore,
+    FieldError, IdempotencyStore, Mediator, Metadata, Query, QueryHandler, Repository, Result,
 };
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -206,7 +208,10 @@ fn positive(field: &str, amount: Cents) -> Result<(), Vec<FieldError>> {
     if amount > 0 {
         Ok(())
     } else {
-        Err(vec![FieldError::new(field, format!("must be positive, got {amount}"))])
+        Err(vec![FieldError::new(
+            field,
+            format!("must be positive, got {amount}"),
+        )])
     }
 }
 
@@ -235,12 +240,19 @@ macro_rules! account_command {
 
 account_command!(CreateAccount, "CreateAccount", Create, |c| {
     if c.initial_balance < 0 {
-        return Err(vec![FieldError::new("initial_balance", "must not be negative")]);
+        return Err(vec![FieldError::new(
+            "initial_balance",
+            "must not be negative",
+        )]);
     }
     Ok(())
 });
-account_command!(DepositMoney, "DepositMoney", Deposit, |c| positive("amount", c.amount));
-account_command!(WithdrawMoney, "WithdrawMoney", Withdraw, |c| positive("amount", c.amount));
+account_command!(DepositMoney, "DepositMoney", Deposit, |c| positive(
+    "amount", c.amount
+));
+account_command!(WithdrawMoney, "WithdrawMoney", Withdraw, |c| positive(
+    "amount", c.amount
+));
 account_command!(CloseAccount, "CloseAccount", Close, |_c| Ok(()));
 
 // ==================== READ SIDE ====================
@@ -267,7 +279,11 @@ struct AccountReadModelUpdater(Arc<ReadModels>);
 impl EventHandler<AccountEvent> for AccountReadModelUpdater {
     async fn handle(&self, event: &EventEnvelope<AccountEvent>) -> Result<()> {
         let id = AccountId(event.aggregate_id.parse().map_err(Error::infrastructure)?);
-        let mut rows = self.0.rows.write().map_err(|_| Error::infrastructure("read model lock poisoned"))?;
+        let mut rows = self
+            .0
+            .rows
+            .write()
+            .map_err(|_| Error::infrastructure("read model lock poisoned"))?;
         match &event.payload {
             AccountEvent::AccountCreated { initial_balance } => {
                 rows.insert(
@@ -280,7 +296,8 @@ impl EventHandler<AccountEvent> for AccountReadModelUpdater {
                     },
                 );
             }
-            AccountEvent::MoneyDeposited { new_balance, .. } | AccountEvent::MoneyWithdrawn { new_balance, .. } => {
+            AccountEvent::MoneyDeposited { new_balance, .. }
+            | AccountEvent::MoneyWithdrawn { new_balance, .. } => {
                 if let Some(row) = rows.get_mut(&id) {
                     row.balance = *new_balance;
                     row.last_updated = event.recorded_at;
@@ -313,7 +330,11 @@ struct AccountQueryHandler(Arc<ReadModels>);
 #[async_trait]
 impl QueryHandler<GetAccountBalance> for AccountQueryHandler {
     async fn handle(&self, query: &GetAccountBalance, _: &Metadata) -> Result<AccountReadModel> {
-        let rows = self.0.rows.read().map_err(|_| Error::infrastructure("read model lock poisoned"))?;
+        let rows = self
+            .0
+            .rows
+            .read()
+            .map_err(|_| Error::infrastructure("read model lock poisoned"))?;
         rows.get(&query.account_id)
             .cloned()
             .ok_or_else(|| Error::not_found("Account", query.account_id))
@@ -352,31 +373,194 @@ struct Step {
 async fn walk_through(mediator: &Mediator) -> Vec<Step> {
     let id = AccountId(Uuid::new_v4());
     let meta = Metadata::new();
-    let balance = |outcome: Result<AccountReadModel>| outcome.map(|row| format!("balance {} closed {}", row.balance, row.is_closed));
+    let balance = |outcome: Result<AccountReadModel>| {
+        outcome.map(|row| format!("balance {} closed {}", row.balance, row.is_closed))
+    };
     let events = |outcome: Result<CommandOutcome<Account>>| {
-        outcome.map(|o| format!("version {}: {:?}", o.version, o.payloads().collect::<Vec<_>>()))
+        outcome.map(|o| {
+            format!(
+                "version {}: {:?}",
+                o.version,
+                o.payloads().collect::<Vec<_>>()
+            )
+        })
     };
     let mut steps = Vec::new();
     macro_rules! step {
         ($what:literal, $result:expr) => {
-            steps.push(Step { what: $what, result: $result })
+            steps.push(Step {
+                what: $what,
+                result: $result,
+            })
         };
     }
-    step!("deposit to an account that does not exist", events(mediator.send(DepositMoney { account_id: id, amount: 100 }, &meta).await));
-    step!("open with 100.00", events(mediator.send(CreateAccount { account_id: id, initial_balance: 10_000 }, &meta).await));
-    step!("open the same account again", events(mediator.send(CreateAccount { account_id: id, initial_balance: 0 }, &meta).await));
-    step!("deposit 50.00", events(mediator.send(DepositMoney { account_id: id, amount: 5_000 }, &meta).await));
-    step!("deposit -5.00", events(mediator.send(DepositMoney { account_id: id, amount: -500 }, &meta).await));
-    step!("withdraw 30.00", events(mediator.send(WithdrawMoney { account_id: id, amount: 3_000 }, &meta).await));
-    step!("withdraw 1000.00", events(mediator.send(WithdrawMoney { account_id: id, amount: 100_000 }, &meta).await));
-    step!("close with money left", events(mediator.send(CloseAccount { account_id: id }, &meta).await));
-    step!("balance", balance(mediator.query(GetAccountBalance { account_id: id }, &meta).await));
-    step!("withdraw the rest, 120.00", events(mediator.send(WithdrawMoney { account_id: id, amount: 12_000 }, &meta).await));
-    step!("close", events(mediator.send(CloseAccount { account_id: id }, &meta).await));
-    step!("close again", events(mediator.send(CloseAccount { account_id: id }, &meta).await));
-    step!("deposit to the closed account", events(mediator.send(DepositMoney { account_id: id, amount: 100 }, &meta).await));
-    step!("balance", balance(mediator.query(GetAccountBalance { account_id: id }, &meta).await));
-    step!("balance of an unknown account", balance(mediator.query(GetAccountBalance { account_id: AccountId(Uuid::new_v4()) }, &meta).await));
+    step!(
+        "deposit to an account that does not exist",
+        events(
+            mediator
+                .send(
+                    DepositMoney {
+                        account_id: id,
+                        amount: 100
+                    },
+                    &meta
+                )
+                .await
+        )
+    );
+    step!(
+        "open with 100.00",
+        events(
+            mediator
+                .send(
+                    CreateAccount {
+                        account_id: id,
+                        initial_balance: 10_000
+                    },
+                    &meta
+                )
+                .await
+        )
+    );
+    step!(
+        "open the same account again",
+        events(
+            mediator
+                .send(
+                    CreateAccount {
+                        account_id: id,
+                        initial_balance: 0
+                    },
+                    &meta
+                )
+                .await
+        )
+    );
+    step!(
+        "deposit 50.00",
+        events(
+            mediator
+                .send(
+                    DepositMoney {
+                        account_id: id,
+                        amount: 5_000
+                    },
+                    &meta
+                )
+                .await
+        )
+    );
+    step!(
+        "deposit -5.00",
+        events(
+            mediator
+                .send(
+                    DepositMoney {
+                        account_id: id,
+                        amount: -500
+                    },
+                    &meta
+                )
+                .await
+        )
+    );
+    step!(
+        "withdraw 30.00",
+        events(
+            mediator
+                .send(
+                    WithdrawMoney {
+                        account_id: id,
+                        amount: 3_000
+                    },
+                    &meta
+                )
+                .await
+        )
+    );
+    step!(
+        "withdraw 1000.00",
+        events(
+            mediator
+                .send(
+                    WithdrawMoney {
+                        account_id: id,
+                        amount: 100_000
+                    },
+                    &meta
+                )
+                .await
+        )
+    );
+    step!(
+        "close with money left",
+        events(mediator.send(CloseAccount { account_id: id }, &meta).await)
+    );
+    step!(
+        "balance",
+        balance(
+            mediator
+                .query(GetAccountBalance { account_id: id }, &meta)
+                .await
+        )
+    );
+    step!(
+        "withdraw the rest, 120.00",
+        events(
+            mediator
+                .send(
+                    WithdrawMoney {
+                        account_id: id,
+                        amount: 12_000
+                    },
+                    &meta
+                )
+                .await
+        )
+    );
+    step!(
+        "close",
+        events(mediator.send(CloseAccount { account_id: id }, &meta).await)
+    );
+    step!(
+        "close again",
+        events(mediator.send(CloseAccount { account_id: id }, &meta).await)
+    );
+    step!(
+        "deposit to the closed account",
+        events(
+            mediator
+                .send(
+                    DepositMoney {
+                        account_id: id,
+                        amount: 100
+                    },
+                    &meta
+                )
+                .await
+        )
+    );
+    step!(
+        "balance",
+        balance(
+            mediator
+                .query(GetAccountBalance { account_id: id }, &meta)
+                .await
+        )
+    );
+    step!(
+        "balance of an unknown account",
+        balance(
+            mediator
+                .query(
+                    GetAccountBalance {
+                        account_id: AccountId(Uuid::new_v4())
+                    },
+                    &meta
+                )
+                .await
+        )
+    );
     steps
 }
 
@@ -401,7 +585,10 @@ async fn main() -> std::process::ExitCode {
             return std::process::ExitCode::FAILURE;
         }
     };
-    println!("Bank account walk-through, events stored in {}\n", path.display());
+    println!(
+        "Bank account walk-through, events stored in {}\n",
+        path.display()
+    );
     for step in walk_through(&mediator).await {
         match step.result {
             Ok(done) => println!("  ok   {:<42} {done}", step.what),
@@ -424,7 +611,10 @@ mod tests {
 
     /// The outcome every step of the walk-through must have: `None` for success.
     const EXPECTED: &[(&str, Option<ErrorKind>)] = &[
-        ("deposit to an account that does not exist", Some(ErrorKind::NotFound)),
+        (
+            "deposit to an account that does not exist",
+            Some(ErrorKind::NotFound),
+        ),
         ("open with 100.00", None),
         ("open the same account again", Some(ErrorKind::Conflict)),
         ("deposit 50.00", None),

@@ -1,5 +1,5 @@
 //! The mediator and its pipeline behaviours.
-#![allow(missing_docs)]
+#![allow(missing_docs, clippy::unwrap_used)]
 
 mod support;
 
@@ -9,9 +9,10 @@ use std::time::Duration;
 
 use seedwork::behaviors::{Authorization, Idempotency, RetryOnConflict, Tracing, Validation};
 use seedwork::{
-    async_trait, Command, CommandHandler, Error, ErrorKind, EventEnvelope, EventHandler, EventSourced,
-    EventStore, InMemoryEventStore, InMemoryIdempotencyStore, Mediator, MediatorBuilder, Metadata,
-    NewEvent, Principal, Query, QueryHandler, Repository, Result, StoredEvent, StoredState, StreamId,
+    async_trait, Command, CommandHandler, Error, ErrorKind, EventEnvelope, EventHandler,
+    EventSourced, EventStore, InMemoryEventStore, InMemoryIdempotencyStore, Mediator,
+    MediatorBuilder, Metadata, NewEvent, Principal, Query, QueryHandler, Repository, Result,
+    StoredEvent, StoredState, StreamId,
 };
 use support::{add, open, Add, Open, Tally, TallyEvent};
 
@@ -30,14 +31,23 @@ fn tally_mediator(store: Arc<dyn EventStore>) -> MediatorBuilder {
 async fn a_command_with_two_handlers_fails_at_build_time() {
     let store: Arc<dyn EventStore> = Arc::new(InMemoryEventStore::default());
     let repo: Arc<dyn Repository<Tally>> = Arc::new(EventSourced::<Tally>::new(store.clone(), ()));
-    let error = tally_mediator(store).aggregate_command::<Open>(repo).build().unwrap_err();
-    assert!(error.to_string().contains("`OpenTally` has two handlers"), "{error}");
+    let error = tally_mediator(store)
+        .aggregate_command::<Open>(repo)
+        .build()
+        .unwrap_err();
+    assert!(
+        error.to_string().contains("`OpenTally` has two handlers"),
+        "{error}"
+    );
 }
 
 #[tokio::test]
 async fn a_command_without_handler_is_a_configuration_error() {
     let mediator = Mediator::builder().build().unwrap();
-    let error = mediator.send(open("n"), &Metadata::new()).await.unwrap_err();
+    let error = mediator
+        .send(open("n"), &Metadata::new())
+        .await
+        .unwrap_err();
     assert!(matches!(error, Error::Configuration(_)), "{error:?}");
 }
 
@@ -58,7 +68,11 @@ impl EventHandler<TallyEvent> for Listener {
         // The event must already be committed when a handler sees it.
         let stream = StreamId::new(event.aggregate_type.clone(), &event.aggregate_id);
         let stored = self.store.load(&stream, event.version - 1).await?;
-        assert_eq!(stored.first().map(|e| e.event_id), Some(event.event_id), "handler ran before commit");
+        assert_eq!(
+            stored.first().map(|e| e.event_id),
+            Some(event.event_id),
+            "handler ran before commit"
+        );
         self.recorder
             .seen
             .lock()
@@ -73,8 +87,16 @@ async fn events_reach_every_handler_after_commit() {
     let store: Arc<dyn EventStore> = Arc::new(InMemoryEventStore::default());
     let recorder = Arc::new(Recorder::default());
     let mediator = tally_mediator(store.clone())
-        .event::<TallyEvent>(Listener { name: "projection", recorder: recorder.clone(), store: store.clone() })
-        .event::<TallyEvent>(Listener { name: "mailer", recorder: recorder.clone(), store: store.clone() })
+        .event::<TallyEvent>(Listener {
+            name: "projection",
+            recorder: recorder.clone(),
+            store: store.clone(),
+        })
+        .event::<TallyEvent>(Listener {
+            name: "mailer",
+            recorder: recorder.clone(),
+            store: store.clone(),
+        })
         .build()
         .unwrap();
     mediator.send(open("e"), &clerk()).await.unwrap();
@@ -82,7 +104,12 @@ async fn events_reach_every_handler_after_commit() {
     let seen = recorder.seen.lock().unwrap().clone();
     assert_eq!(
         seen,
-        [("projection".into(), 1), ("mailer".into(), 1), ("projection".into(), 2), ("mailer".into(), 2)]
+        [
+            ("projection".into(), 1),
+            ("mailer".into(), 1),
+            ("projection".into(), 2),
+            ("mailer".into(), 2)
+        ]
     );
 }
 
@@ -109,7 +136,11 @@ impl EventStore for Broken {
 async fn no_event_is_published_when_the_commit_fails() {
     let recorder = Arc::new(Recorder::default());
     let mediator = tally_mediator(Arc::new(Broken))
-        .event::<TallyEvent>(Listener { name: "l", recorder: recorder.clone(), store: Arc::new(Broken) })
+        .event::<TallyEvent>(Listener {
+            name: "l",
+            recorder: recorder.clone(),
+            store: Arc::new(Broken),
+        })
         .build()
         .unwrap();
     let error = mediator.send(open("b"), &clerk()).await.unwrap_err();
@@ -138,9 +169,16 @@ async fn validation_reports_every_field_error() {
         .layer(Validation)
         .build()
         .unwrap();
-    let bad = Open { id: String::new(), owner: "x".into() };
+    let bad = Open {
+        id: String::new(),
+        owner: "x".into(),
+    };
     let error = mediator.send(bad, &Metadata::new()).await.unwrap_err();
-    let paths: Vec<&str> = error.field_errors().iter().map(|e| e.path.as_str()).collect();
+    let paths: Vec<&str> = error
+        .field_errors()
+        .iter()
+        .map(|e| e.path.as_str())
+        .collect();
     assert_eq!(paths, ["id", "owner"]);
     assert_eq!(error.status(), 422);
     assert_eq!(error.to_problem().errors.len(), 2);
@@ -153,12 +191,24 @@ async fn authorization_requires_a_principal_with_a_role() {
         .build()
         .unwrap();
     mediator.send(open("z"), &Metadata::new()).await.unwrap();
-    let anonymous = mediator.send(add("z", 1), &Metadata::new()).await.unwrap_err();
-    assert_eq!((anonymous.kind(), anonymous.status()), (ErrorKind::Unauthorized, 401));
+    let anonymous = mediator
+        .send(add("z", 1), &Metadata::new())
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (anonymous.kind(), anonymous.status()),
+        (ErrorKind::Unauthorized, 401)
+    );
     let guest = Metadata::new().with_principal(Principal::new("gus").with_role("guest"));
     let forbidden = mediator.send(add("z", 1), &guest).await.unwrap_err();
-    assert_eq!((forbidden.kind(), forbidden.status()), (ErrorKind::Forbidden, 403));
-    assert!(forbidden.to_string().contains("clerk, manager"), "{forbidden}");
+    assert_eq!(
+        (forbidden.kind(), forbidden.status()),
+        (ErrorKind::Forbidden, 403)
+    );
+    assert!(
+        forbidden.to_string().contains("clerk, manager"),
+        "{forbidden}"
+    );
     let manager = Metadata::new().with_principal(Principal::new("meg").with_role("manager"));
     mediator.send(add("z", 1), &manager).await.unwrap();
 }
@@ -176,7 +226,11 @@ impl EventStore for Contended {
         self.appends.fetch_add(1, Ordering::SeqCst);
         if self.failures.load(Ordering::SeqCst) > 0 {
             self.failures.fetch_sub(1, Ordering::SeqCst);
-            return Err(Error::version_conflict(stream, expected, Some(expected + 1)));
+            return Err(Error::version_conflict(
+                stream,
+                expected,
+                Some(expected + 1),
+            ));
         }
         self.inner.append(stream, expected, events).await
     }
@@ -202,7 +256,8 @@ fn contended(failures: u32) -> Arc<Contended> {
 #[tokio::test]
 async fn retry_on_conflict_retries_up_to_the_configured_attempts() {
     let store = contended(0);
-    let retry = RetryOnConflict::new(3).with_backoff(Duration::from_millis(1), Duration::from_millis(4));
+    let retry =
+        RetryOnConflict::new(3).with_backoff(Duration::from_millis(1), Duration::from_millis(4));
     let mediator = tally_mediator(store.clone()).layer(retry).build().unwrap();
     mediator.send(open("r"), &clerk()).await.unwrap();
 
@@ -210,19 +265,28 @@ async fn retry_on_conflict_retries_up_to_the_configured_attempts() {
     store.failures.store(2, Ordering::SeqCst);
     let outcome = mediator.send(add("r", 5), &clerk()).await.unwrap();
     assert_eq!(outcome.version, 2);
-    assert_eq!(store.appends.load(Ordering::SeqCst), 3, "two lost races, one success");
+    assert_eq!(
+        store.appends.load(Ordering::SeqCst),
+        3,
+        "two lost races, one success"
+    );
 
     store.appends.store(0, Ordering::SeqCst);
     store.failures.store(3, Ordering::SeqCst);
     let error = mediator.send(add("r", 5), &clerk()).await.unwrap_err();
     assert!(error.is_conflict());
-    assert_eq!(store.appends.load(Ordering::SeqCst), 3, "gives up after three attempts");
+    assert_eq!(
+        store.appends.load(Ordering::SeqCst),
+        3,
+        "gives up after three attempts"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn racing_writers_all_succeed_with_retry() {
     let store: Arc<dyn EventStore> = Arc::new(InMemoryEventStore::default());
-    let retry = RetryOnConflict::new(50).with_backoff(Duration::from_millis(1), Duration::from_millis(10));
+    let retry =
+        RetryOnConflict::new(50).with_backoff(Duration::from_millis(1), Duration::from_millis(10));
     let mediator = tally_mediator(store.clone()).layer(retry).build().unwrap();
     mediator.send(open("race"), &clerk()).await.unwrap();
     let tasks: Vec<_> = (0..8)
@@ -239,7 +303,10 @@ async fn racing_writers_all_succeed_with_retry() {
     for task in tasks {
         task.await.unwrap().unwrap();
     }
-    let events = store.load(&StreamId::new("Tally", "race"), 0).await.unwrap();
+    let events = store
+        .load(&StreamId::new("Tally", "race"), 0)
+        .await
+        .unwrap();
     assert_eq!(events.len(), 81);
 }
 
@@ -273,8 +340,13 @@ impl CommandHandler<Charge> for Counting {
 async fn an_idempotent_command_never_runs_twice() {
     let runs = Arc::new(AtomicU32::new(0));
     let mediator = Mediator::builder()
-        .command::<Charge>(Counting { runs: runs.clone(), fail_first: false })
-        .layer(Idempotency::new(Arc::new(InMemoryIdempotencyStore::default())))
+        .command::<Charge>(Counting {
+            runs: runs.clone(),
+            fail_first: false,
+        })
+        .layer(Idempotency::new(Arc::new(
+            InMemoryIdempotencyStore::default(),
+        )))
         .build()
         .unwrap();
     let keyed = Metadata::new().with_idempotency_key("k-1");
@@ -282,30 +354,56 @@ async fn an_idempotent_command_never_runs_twice() {
     let again = mediator.send(Charge { amount: 10 }, &keyed).await.unwrap();
     assert_eq!(first, again);
     assert_eq!(runs.load(Ordering::SeqCst), 1);
-    mediator.send(Charge { amount: 10 }, &Metadata::new().with_idempotency_key("k-2")).await.unwrap();
-    mediator.send(Charge { amount: 10 }, &Metadata::new()).await.unwrap();
-    assert_eq!(runs.load(Ordering::SeqCst), 3, "other keys and unkeyed commands run");
+    mediator
+        .send(
+            Charge { amount: 10 },
+            &Metadata::new().with_idempotency_key("k-2"),
+        )
+        .await
+        .unwrap();
+    mediator
+        .send(Charge { amount: 10 }, &Metadata::new())
+        .await
+        .unwrap();
+    assert_eq!(
+        runs.load(Ordering::SeqCst),
+        3,
+        "other keys and unkeyed commands run"
+    );
 }
 
 #[tokio::test]
 async fn a_failed_idempotent_command_may_be_tried_again() {
     let runs = Arc::new(AtomicU32::new(0));
     let mediator = Mediator::builder()
-        .command::<Charge>(Counting { runs: runs.clone(), fail_first: true })
-        .layer(Idempotency::new(Arc::new(InMemoryIdempotencyStore::default())))
+        .command::<Charge>(Counting {
+            runs: runs.clone(),
+            fail_first: true,
+        })
+        .layer(Idempotency::new(Arc::new(
+            InMemoryIdempotencyStore::default(),
+        )))
         .build()
         .unwrap();
     let keyed = Metadata::new().with_idempotency_key("k");
     assert!(mediator.send(Charge { amount: 1 }, &keyed).await.is_err());
-    assert_eq!(mediator.send(Charge { amount: 1 }, &keyed).await.unwrap(), "charged 1 on run 2");
-    assert_eq!(mediator.send(Charge { amount: 1 }, &keyed).await.unwrap(), "charged 1 on run 2");
+    assert_eq!(
+        mediator.send(Charge { amount: 1 }, &keyed).await.unwrap(),
+        "charged 1 on run 2"
+    );
+    assert_eq!(
+        mediator.send(Charge { amount: 1 }, &keyed).await.unwrap(),
+        "charged 1 on run 2"
+    );
 }
 
 #[tokio::test]
 async fn an_idempotent_aggregate_command_replays_its_outcome() {
     let store: Arc<dyn EventStore> = Arc::new(InMemoryEventStore::default());
     let mediator = tally_mediator(store.clone())
-        .layer(Idempotency::new(Arc::new(InMemoryIdempotencyStore::default())))
+        .layer(Idempotency::new(Arc::new(
+            InMemoryIdempotencyStore::default(),
+        )))
         .build()
         .unwrap();
     mediator.send(open("i"), &clerk()).await.unwrap();
@@ -313,7 +411,14 @@ async fn an_idempotent_aggregate_command_replays_its_outcome() {
     let first = mediator.send(add("i", 3), &keyed).await.unwrap();
     let replay = mediator.send(add("i", 3), &keyed).await.unwrap();
     assert_eq!(first, replay);
-    assert_eq!(store.load(&StreamId::new("Tally", "i"), 0).await.unwrap().len(), 2);
+    assert_eq!(
+        store
+            .load(&StreamId::new("Tally", "i"), 0)
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
 }
 
 struct Total;
@@ -325,7 +430,11 @@ struct TotalHandler(Arc<dyn Repository<Tally>>);
 #[async_trait]
 impl QueryHandler<Total> for TotalHandler {
     async fn handle(&self, _: &Total, _: &Metadata) -> Result<i64> {
-        let loaded = self.0.load(&"t".to_string()).await?.ok_or_else(|| Error::not_found("Tally", "t"))?;
+        let loaded = self
+            .0
+            .load(&"t".to_string())
+            .await?
+            .ok_or_else(|| Error::not_found("Tally", "t"))?;
         Ok(loaded.state.total)
     }
 }
@@ -334,8 +443,19 @@ impl QueryHandler<Total> for TotalHandler {
 async fn queries_reach_their_handler() {
     let store: Arc<dyn EventStore> = Arc::new(InMemoryEventStore::default());
     let repo: Arc<dyn Repository<Tally>> = Arc::new(EventSourced::<Tally>::new(store.clone(), ()));
-    let mediator = tally_mediator(store).query::<Total>(TotalHandler(repo)).layer(Tracing).build().unwrap();
-    assert_eq!(mediator.query(Total, &Metadata::new()).await.unwrap_err().status(), 404);
+    let mediator = tally_mediator(store)
+        .query::<Total>(TotalHandler(repo))
+        .layer(Tracing)
+        .build()
+        .unwrap();
+    assert_eq!(
+        mediator
+            .query(Total, &Metadata::new())
+            .await
+            .unwrap_err()
+            .status(),
+        404
+    );
     mediator.send(open("t"), &clerk()).await.unwrap();
     mediator.send(add("t", 42), &clerk()).await.unwrap();
     assert_eq!(mediator.query(Total, &Metadata::new()).await.unwrap(), 42);
@@ -367,7 +487,8 @@ mod spans {
 
     impl<S: Subscriber> Layer<S> for Spans {
         fn on_new_span(&self, attrs: &Attributes<'_>, _: &Id, _: Context<'_, S>) {
-            let mut fields = HashMap::from([("span".to_owned(), attrs.metadata().name().to_owned())]);
+            let mut fields =
+                HashMap::from([("span".to_owned(), attrs.metadata().name().to_owned())]);
             attrs.record(&mut Fields(&mut fields));
             self.0.lock().unwrap().push(fields);
         }
@@ -379,7 +500,9 @@ mod spans {
         let spans = Spans::default();
         let subscriber = tracing_subscriber::registry().with(spans.clone());
         let _guard = tracing::subscriber::set_default(subscriber);
-        let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
         runtime.block_on(async {
             let mediator = tally_mediator(Arc::new(InMemoryEventStore::default()))
                 .layer(Tracing)
@@ -388,7 +511,10 @@ mod spans {
             mediator.send(open("acct-7"), &clerk()).await.unwrap();
         });
         let spans = spans.0.lock().unwrap();
-        let request = spans.iter().find(|s| s["span"] == "request").expect("a request span");
+        let request = spans
+            .iter()
+            .find(|s| s["span"] == "request")
+            .expect("a request span");
         assert_eq!(request["name"], "OpenTally");
         assert_eq!(request["kind"], "command");
         assert_eq!(request["aggregate_id"], "acct-7");

@@ -7,8 +7,9 @@ use std::num::NonZeroU64;
 use std::sync::Arc;
 
 use seedwork::{
-    AggregateCommand, Error, ErrorKind, EventSourced, EventStore, InMemoryEventStore, InMemoryStateStore,
-    Metadata, NewEvent, Repository, StateStore, StateStored, StoredState, StreamId,
+    AggregateCommand, Error, ErrorKind, EventSourced, EventStore, InMemoryEventStore,
+    InMemoryStateStore, Metadata, NewEvent, Repository, StateStore, StateStored, StoredState,
+    StreamId,
 };
 use support::{add, open, Tally, TallyEvent};
 
@@ -16,7 +17,10 @@ fn meta() -> Metadata {
     Metadata::new()
 }
 
-async fn run<R: Repository<Tally>>(repo: &R, command: impl AggregateCommand<Aggregate = Tally>) -> seedwork::Result<u64> {
+async fn run<R: Repository<Tally>>(
+    repo: &R,
+    command: impl AggregateCommand<Aggregate = Tally>,
+) -> seedwork::Result<u64> {
     let outcome = repo
         .execute(command.aggregate_id(), command.into_command(), &meta())
         .await?;
@@ -34,34 +38,56 @@ async fn each_new_event_is_applied_exactly_once() {
     let loaded = repo.load(&"t".to_string()).await.unwrap().unwrap();
     assert_eq!(loaded.state.applied, 3, "three events, three applies");
     assert_eq!(loaded.state.total, 10);
-    assert_eq!(loaded.version, 2, "state-stored moves one version per command");
+    assert_eq!(
+        loaded.version, 2,
+        "state-stored moves one version per command"
+    );
 }
 
 #[tokio::test]
 async fn outcome_carries_id_version_and_enveloped_events() {
     let repo = EventSourced::<Tally>::new(Arc::new(InMemoryEventStore::default()), ());
-    let first = repo.execute("a".into(), open("a").into_command(), &meta()).await.unwrap();
+    let first = repo
+        .execute("a".into(), open("a").into_command(), &meta())
+        .await
+        .unwrap();
     assert_eq!(first.aggregate_id, "a");
     assert_eq!(first.version, 1);
     let mut twice = add("a", 2);
     twice.twice = true;
     let metadata = meta();
-    let second = repo.execute("a".into(), twice.into_command(), &metadata).await.unwrap();
+    let second = repo
+        .execute("a".into(), twice.into_command(), &metadata)
+        .await
+        .unwrap();
     assert_eq!(second.version, 3);
     let versions: Vec<u64> = second.events.iter().map(|e| e.version).collect();
     assert_eq!(versions, [2, 3]);
-    assert!(second.events.iter().all(|e| e.metadata == metadata && e.aggregate_type == "Tally"));
-    let stored = repo.store().load(&StreamId::new("Tally", "a"), 1).await.unwrap();
+    assert!(second
+        .events
+        .iter()
+        .all(|e| e.metadata == metadata && e.aggregate_type == "Tally"));
+    let stored = repo
+        .store()
+        .load(&StreamId::new("Tally", "a"), 1)
+        .await
+        .unwrap();
     let ids: Vec<_> = stored.iter().map(|e| e.event_id).collect();
     let envelope_ids: Vec<_> = second.events.iter().map(|e| e.event_id).collect();
-    assert_eq!(ids, envelope_ids, "envelopes and stored rows share event ids");
+    assert_eq!(
+        ids, envelope_ids,
+        "envelopes and stored rows share event ids"
+    );
 }
 
 #[tokio::test]
 async fn creating_twice_is_a_conflict_and_acting_on_nothing_is_not_found() {
     let repo = EventSourced::<Tally>::new(Arc::new(InMemoryEventStore::default()), ());
     run(&repo, open("x")).await.unwrap();
-    assert_eq!(run(&repo, open("x")).await.unwrap_err().kind(), ErrorKind::Conflict);
+    assert_eq!(
+        run(&repo, open("x")).await.unwrap_err().kind(),
+        ErrorKind::Conflict
+    );
     let missing = run(&repo, add("nobody", 1)).await.unwrap_err();
     assert_eq!(missing.kind(), ErrorKind::NotFound);
     assert_eq!(missing.to_string(), "Tally nobody not found");
@@ -74,7 +100,14 @@ async fn refused_commands_write_nothing() {
     run(&repo, open("r")).await.unwrap();
     let refused = run(&repo, add("r", 2_000_000)).await.unwrap_err();
     assert_eq!(refused.kind(), ErrorKind::Domain);
-    assert_eq!(store.load(&StreamId::new("Tally", "r"), 0).await.unwrap().len(), 1);
+    assert_eq!(
+        store
+            .load(&StreamId::new("Tally", "r"), 0)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
 }
 
 #[tokio::test]
@@ -88,8 +121,15 @@ async fn snapshot_plus_tail_equals_full_replay() {
         run(&with_snapshots, add("s", n)).await.unwrap();
     }
     let stream = StreamId::new("Tally", "s");
-    let snapshot = store.load_snapshot(&stream).await.unwrap().expect("a snapshot was taken");
-    assert_eq!(snapshot.version, 20, "snapshots at each multiple of 10 events");
+    let snapshot = store
+        .load_snapshot(&stream)
+        .await
+        .unwrap()
+        .expect("a snapshot was taken");
+    assert_eq!(
+        snapshot.version, 20,
+        "snapshots at each multiple of 10 events"
+    );
 
     let from_snapshot = with_snapshots.load(&"s".into()).await.unwrap().unwrap();
     let replayed = without.load(&"s".into()).await.unwrap().unwrap();
@@ -103,7 +143,8 @@ async fn snapshot_plus_tail_equals_full_replay() {
 #[tokio::test]
 async fn an_undecodable_snapshot_falls_back_to_full_replay() {
     let store = Arc::new(InMemoryEventStore::default());
-    let repo = EventSourced::<Tally>::new(store.clone(), ()).with_snapshots(NonZeroU64::new(2).unwrap());
+    let repo =
+        EventSourced::<Tally>::new(store.clone(), ()).with_snapshots(NonZeroU64::new(2).unwrap());
     run(&repo, open("u")).await.unwrap();
     run(&repo, add("u", 7)).await.unwrap();
     let stream = StreamId::new("Tally", "u");
@@ -137,7 +178,10 @@ async fn a_corrupted_event_is_a_decode_error_naming_stream_and_version() {
     };
     store.append(&stream, 1, vec![bogus]).await.unwrap();
     let error = repo.load(&"c".into()).await.unwrap_err();
-    assert!(matches!(error, Error::Decode { version: 2, .. }), "{error:?}");
+    assert!(
+        matches!(error, Error::Decode { version: 2, .. }),
+        "{error:?}"
+    );
     assert_eq!(error.kind(), ErrorKind::Infrastructure);
     assert!(error.to_string().contains("Tally-c version 2"), "{error}");
     assert_eq!(error.status(), 500);
@@ -147,8 +191,17 @@ async fn a_corrupted_event_is_a_decode_error_naming_stream_and_version() {
 async fn a_stale_state_save_is_a_conflict() {
     let store = Arc::new(InMemoryStateStore::default());
     let key = StreamId::new("Tally", "z");
-    assert_eq!(store.save_state(&key, 0, serde_json::json!({})).await.unwrap(), 1);
-    let stale = store.save_state(&key, 0, serde_json::json!({})).await.unwrap_err();
+    assert_eq!(
+        store
+            .save_state(&key, 0, serde_json::json!({}))
+            .await
+            .unwrap(),
+        1
+    );
+    let stale = store
+        .save_state(&key, 0, serde_json::json!({}))
+        .await
+        .unwrap_err();
     assert!(stale.is_conflict());
 }
 
@@ -159,12 +212,17 @@ async fn given_when_then_for_both_styles() {
         AggregateTest::<Tally>::event_sourced("g".into(), ()),
         AggregateTest::<Tally>::state_stored("g".into(), ()),
     ] {
-        test.given([TallyEvent::Opened { owner: "ann".into() }, TallyEvent::Added { amount: 3 }])
-            .await
-            .when(add("g", 4).into_command())
-            .await
-            .then_events([TallyEvent::Added { amount: 4 }])
-            .then_state(|tally| assert_eq!(tally.total, 7));
+        test.given([
+            TallyEvent::Opened {
+                owner: "ann".into(),
+            },
+            TallyEvent::Added { amount: 3 },
+        ])
+        .await
+        .when(add("g", 4).into_command())
+        .await
+        .then_events([TallyEvent::Added { amount: 4 }])
+        .then_state(|tally| assert_eq!(tally.total, 7));
     }
     AggregateTest::<Tally>::event_sourced("g".into(), ())
         .when(add("g", 4).into_command())

@@ -2,8 +2,8 @@
 #![allow(dead_code, missing_docs)]
 
 use seedwork::{
-    Aggregate, AggregateCommand, Command, CommandContext, CommandIntent, CommandOutcome, DomainEvent,
-    Error, FieldError,
+    Aggregate, AggregateCommand, Command, CommandContext, CommandIntent, CommandOutcome,
+    DomainEvent, Error, FieldError,
 };
 use serde::{Deserialize, Serialize};
 
@@ -70,7 +70,11 @@ impl Aggregate for Tally {
                     return Err(Error::domain("a tally stops at one million"));
                 }
                 let event = TallyEvent::Added { amount: add.amount };
-                Ok(if add.twice { vec![event.clone(), event] } else { vec![event] })
+                Ok(if add.twice {
+                    vec![event.clone(), event]
+                } else {
+                    vec![event]
+                })
             }
         }
     }
