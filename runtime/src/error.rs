@@ -158,7 +158,11 @@ impl Error {
     }
 
     /// A stale expected version on `stream`.
-    pub fn version_conflict(stream: impl std::fmt::Display, expected: u64, actual: Option<u64>) -> Self {
+    pub fn version_conflict(
+        stream: impl std::fmt::Display,
+        expected: u64,
+        actual: Option<u64>,
+    ) -> Self {
         let reason = match actual {
             Some(actual) => format!("expected version {expected}, found {actual}"),
             None => format!("expected version {expected}, but the stream has moved on"),

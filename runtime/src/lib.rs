@@ -110,20 +110,24 @@ mod message;
 mod metadata;
 mod problem;
 mod repository;
-pub mod testkit;
 pub mod store;
+pub mod testkit;
 
 pub use aggregate::{Aggregate, AggregateId, CommandContext, CommandIntent, CommandOutcome};
 pub use error::{Error, ErrorKind, FieldError, Result};
 pub use event::{DomainEvent, EventEnvelope};
-pub use mediator::{behaviors, Behavior, Mediator, MediatorBuilder, Next, Reply, Request, RequestKind};
+pub use mediator::{
+    behaviors, Behavior, Mediator, MediatorBuilder, Next, Reply, Request, RequestKind,
+};
 pub use message::{AggregateCommand, Command, CommandHandler, EventHandler, Query, QueryHandler};
 pub use metadata::{Metadata, Principal};
 pub use problem::{ProblemDetails, PROBLEM_JSON};
 pub use repository::{decode_event, stream_of, EventSourced, Loaded, Repository, StateStored};
 pub use store::memory::{InMemoryEventStore, InMemoryIdempotencyStore, InMemoryStateStore};
-pub use store::{Claim, EventStore, IdempotencyStore, NewEvent, StateStore, StoredEvent, StoredState, StreamId};
 #[cfg(feature = "postgres")]
 pub use store::postgres::PostgresStore;
 #[cfg(feature = "sqlite")]
 pub use store::sqlite::SqliteStore;
+pub use store::{
+    Claim, EventStore, IdempotencyStore, NewEvent, StateStore, StoredEvent, StoredState, StreamId,
+};

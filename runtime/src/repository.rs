@@ -265,10 +265,21 @@ impl<A: Aggregate> Repository<A> for EventSourced<A> {
         let stream = stream_of::<A>(&id);
         let mut loaded = self.rebuild(&stream).await?;
         let before = loaded.version;
-        let events = decide(&mut loaded.state, &id, before, command, metadata, &self.services).await?;
+        let events = decide(
+            &mut loaded.state,
+            &id,
+            before,
+            command,
+            metadata,
+            &self.services,
+        )
+        .await?;
         let recorded = record::<A>(&id, events, metadata, before + 1)?;
         if !recorded.new_events.is_empty() {
-            loaded.version = self.store.append(&stream, before, recorded.new_events).await?;
+            loaded.version = self
+                .store
+                .append(&stream, before, recorded.new_events)
+                .await?;
             self.maybe_snapshot(&stream, before, &loaded).await;
         }
         Ok(CommandOutcome {
@@ -311,12 +322,13 @@ impl<A: Aggregate> StateStored<A> {
                 version: 0,
             }),
             Some(record) => {
-                let state = serde_json::from_value(record.state).map_err(|error| Error::Decode {
-                    what: "state",
-                    stream: stream.to_string(),
-                    version: record.version,
-                    message: error.to_string(),
-                })?;
+                let state =
+                    serde_json::from_value(record.state).map_err(|error| Error::Decode {
+                        what: "state",
+                        stream: stream.to_string(),
+                        version: record.version,
+                        message: error.to_string(),
+                    })?;
                 Ok(Loaded {
                     state,
                     version: record.version,
@@ -342,7 +354,15 @@ impl<A: Aggregate> Repository<A> for StateStored<A> {
         let stream = stream_of::<A>(&id);
         let mut loaded = self.fetch(&stream).await?;
         let before = loaded.version;
-        let events = decide(&mut loaded.state, &id, before, command, metadata, &self.services).await?;
+        let events = decide(
+            &mut loaded.state,
+            &id,
+            before,
+            command,
+            metadata,
+            &self.services,
+        )
+        .await?;
         // A state-stored aggregate moves one version per saved command, so every event of
         // the command carries the new version.
         let mut recorded = record::<A>(&id, events, metadata, before + 1)?;

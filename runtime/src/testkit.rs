@@ -177,9 +177,14 @@ impl<A: Aggregate> Then<A> {
             Ok(outcome) => {
                 let actual: Vec<&A::Event> = outcome.payloads().collect();
                 let expected: Vec<&A::Event> = expected.iter().collect();
-                assert_eq!(actual, expected, "the command recorded other events than expected");
+                assert_eq!(
+                    actual, expected,
+                    "the command recorded other events than expected"
+                );
             }
-            Err(error) => panic!("expected events {expected:?}, but the command was refused: {error}"),
+            Err(error) => {
+                panic!("expected events {expected:?}, but the command was refused: {error}")
+            }
         }
         self
     }
@@ -192,7 +197,11 @@ impl<A: Aggregate> Then<A> {
                 "expected a {kind:?} error, but the command recorded {:?}",
                 outcome.payloads().collect::<Vec<_>>()
             ),
-            Err(error) => assert_eq!(error.kind(), kind, "the command was refused differently: {error}"),
+            Err(error) => assert_eq!(
+                error.kind(),
+                kind,
+                "the command was refused differently: {error}"
+            ),
         }
         self
     }

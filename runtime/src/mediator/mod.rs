@@ -14,7 +14,9 @@ use tracing::Instrument;
 use crate::aggregate::{Aggregate, CommandOutcome};
 use crate::error::{Error, FieldError, Result};
 use crate::event::{DomainEvent, EventEnvelope};
-use crate::message::{AggregateCommand, Command, CommandHandler, EventHandler, Query, QueryHandler};
+use crate::message::{
+    AggregateCommand, Command, CommandHandler, EventHandler, Query, QueryHandler,
+};
 use crate::metadata::Metadata;
 use crate::repository::Repository;
 
@@ -138,7 +140,11 @@ impl MediatorBuilder {
     }
 
     fn command_entry<C: Command>(mut self, entry: CommandEntry<C>) -> Self {
-        if self.commands.insert(TypeId::of::<C>(), Arc::new(entry)).is_some() {
+        if self
+            .commands
+            .insert(TypeId::of::<C>(), Arc::new(entry))
+            .is_some()
+        {
             self.mistakes.push(format!(
                 "command `{}` has two handlers; a command must have exactly one",
                 C::NAME
@@ -229,7 +235,10 @@ fn encode_output<C: Command>(value: &(dyn Any + Send)) -> Result<serde_json::Val
 
 fn decode_output<C: Command>(json: serde_json::Value) -> Result<Reply> {
     let output: C::Output = serde_json::from_value(json).map_err(|error| {
-        Error::Infrastructure(format!("stored reply of {} cannot be decoded: {error}", C::NAME))
+        Error::Infrastructure(format!(
+            "stored reply of {} cannot be decoded: {error}",
+            C::NAME
+        ))
     })?;
     Ok(Reply::new(output))
 }
@@ -248,7 +257,10 @@ impl Mediator {
             .get(&TypeId::of::<C>())
             .and_then(|entry| entry.downcast_ref::<CommandEntry<C>>())
             .ok_or_else(|| {
-                Error::Configuration(format!("no handler is registered for command `{}`", C::NAME))
+                Error::Configuration(format!(
+                    "no handler is registered for command `{}`",
+                    C::NAME
+                ))
             })?;
         let request = Request {
             name: C::NAME,
@@ -297,7 +309,11 @@ impl Mediator {
         self.run(&request, &terminal).await?.into_typed(Q::NAME)
     }
 
-    async fn run<'a>(&'a self, request: &'a Request<'a>, terminal: &'a Terminal<'a>) -> Result<Reply> {
+    async fn run<'a>(
+        &'a self,
+        request: &'a Request<'a>,
+        terminal: &'a Terminal<'a>,
+    ) -> Result<Reply> {
         Next {
             rest: &self.inner.behaviors,
             terminal,
@@ -354,7 +370,11 @@ struct AggregateHandler<A: Aggregate> {
 
 #[async_trait]
 impl<C: AggregateCommand> CommandHandler<C> for AggregateHandler<C::Aggregate> {
-    async fn handle(&self, command: C, metadata: &Metadata) -> Result<CommandOutcome<C::Aggregate>> {
+    async fn handle(
+        &self,
+        command: C,
+        metadata: &Metadata,
+    ) -> Result<CommandOutcome<C::Aggregate>> {
         let id = command.aggregate_id();
         self.repository
             .execute(id, command.into_command(), metadata)

@@ -3,26 +3,37 @@
 //! They enforce the same optimistic concurrency as the database backends; a test that passes
 //! here must not start failing with conflicts in production.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Mutex, MutexGuard};
 use std::time::SystemTime;
 
 use async_trait::async_trait;
 
-use super::{Claim, EventStore, IdempotencyStore, NewEvent, StateStore, StoredEvent, StoredState, StreamId};
+use super::{
+    Claim, EventStore, IdempotencyStore, NewEvent, StateStore, StoredEvent, StoredState, StreamId,
+};
 use crate::error::{Error, Result};
 
 /// Locks a mutex, recovering from poisoning: every critical section below leaves the data
 /// consistent before it can panic, so a poisoned lock holds valid data.
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// An [`EventStore`] in a `HashMap`, with real expected-version checks.
 #[derive(Debug, Default)]
 pub struct InMemoryEventStore {
-    streams: Mutex<HashMap<StreamId, Vec<StoredEvent>>>,
+    log: Mutex<Log>,
     snapshots: Mutex<HashMap<StreamId, StoredState>>,
+}
+
+#[derive(Debug, Default)]
+struct Log {
+    streams: HashMap<StreamId, Vec<StoredEvent>>,
+    /// Every stored event id: an id is stored once, as the database backends enforce.
+    event_ids: HashSet<uuid::Uuid>,
 }
 
 #[async_trait]
@@ -33,16 +44,34 @@ impl EventStore for InMemoryEventStore {
         expected_version: u64,
         events: Vec<NewEvent>,
     ) -> Result<u64> {
-        let mut streams = lock(&self.streams);
-        let current = streams.get(stream).map_or(0, |events| events.len() as u64);
+        let mut log = lock(&self.log);
+        let current = log
+            .streams
+            .get(stream)
+            .map_or(0, |events| events.len() as u64);
         if current != expected_version {
-            return Err(Error::version_conflict(stream, expected_version, Some(current)));
+            return Err(Error::version_conflict(
+                stream,
+                expected_version,
+                Some(current),
+            ));
         }
         if events.is_empty() {
             return Ok(current);
         }
+        let mut batch_ids = HashSet::with_capacity(events.len());
+        let reused = events.iter().any(|event| {
+            log.event_ids.contains(&event.event_id) || !batch_ids.insert(event.event_id)
+        });
+        if reused {
+            return Err(Error::Conflict {
+                stream: stream.to_string(),
+                reason: "an event id of the batch is already stored".to_owned(),
+            });
+        }
+        log.event_ids.extend(batch_ids);
         let recorded_at = SystemTime::now();
-        let log = streams.entry(stream.clone()).or_default();
+        let log = log.streams.entry(stream.clone()).or_default();
         for (offset, event) in events.into_iter().enumerate() {
             log.push(StoredEvent {
                 stream: stream.clone(),
@@ -59,9 +88,10 @@ impl EventStore for InMemoryEventStore {
     }
 
     async fn load(&self, stream: &StreamId, after_version: u64) -> Result<Vec<StoredEvent>> {
-        let streams = lock(&self.streams);
+        let log = lock(&self.log);
         let skip = usize::try_from(after_version).unwrap_or(usize::MAX);
-        Ok(streams
+        Ok(log
+            .streams
             .get(stream)
             .map(|events| events.iter().skip(skip).cloned().collect())
             .unwrap_or_default())
@@ -104,7 +134,11 @@ impl StateStore for InMemoryStateStore {
         let mut records = lock(&self.records);
         let current = records.get(key).map_or(0, |record| record.version);
         if current != expected_version {
-            return Err(Error::version_conflict(key, expected_version, Some(current)));
+            return Err(Error::version_conflict(
+                key,
+                expected_version,
+                Some(current),
+            ));
         }
         let version = current + 1;
         records.insert(key.clone(), StoredState { version, state });
