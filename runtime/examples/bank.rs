@@ -369,199 +369,70 @@ struct Step {
     result: Result<String>,
 }
 
+impl Step {
+    fn new(what: &'static str, result: Result<String>) -> Self {
+        Self { what, result }
+    }
+}
+
+/// Sends an account command and describes its outcome.
+async fn send<C>(mediator: &Mediator, command: C) -> Result<String>
+where
+    C: Command<Output = CommandOutcome<Account>>,
+{
+    let outcome = mediator.send(command, &Metadata::new()).await?;
+    let events: Vec<_> = outcome.payloads().collect();
+    Ok(format!("version {}: {events:?}", outcome.version))
+}
+
+/// Asks for an account's balance and describes the answer.
+async fn balance(mediator: &Mediator, account_id: AccountId) -> Result<String> {
+    let row = mediator
+        .query(GetAccountBalance { account_id }, &Metadata::new())
+        .await?;
+    Ok(format!("balance {} closed {}", row.balance, row.is_closed))
+}
+
 /// The document's walk-through: open, deposit, withdraw, the refused operations, close.
 async fn walk_through(mediator: &Mediator) -> Vec<Step> {
     let id = AccountId(Uuid::new_v4());
-    let meta = Metadata::new();
-    let balance = |outcome: Result<AccountReadModel>| {
-        outcome.map(|row| format!("balance {} closed {}", row.balance, row.is_closed))
+    let create = |initial_balance| CreateAccount {
+        account_id: id,
+        initial_balance,
     };
-    let events = |outcome: Result<CommandOutcome<Account>>| {
-        outcome.map(|o| {
-            format!(
-                "version {}: {:?}",
-                o.version,
-                o.payloads().collect::<Vec<_>>()
-            )
-        })
+    let deposit = |amount| DepositMoney {
+        account_id: id,
+        amount,
     };
-    let mut steps = Vec::new();
-    macro_rules! step {
-        ($what:literal, $result:expr) => {
-            steps.push(Step {
-                what: $what,
-                result: $result,
-            })
-        };
-    }
-    step!(
-        "deposit to an account that does not exist",
-        events(
-            mediator
-                .send(
-                    DepositMoney {
-                        account_id: id,
-                        amount: 100
-                    },
-                    &meta
-                )
-                .await
-        )
-    );
-    step!(
-        "open with 100.00",
-        events(
-            mediator
-                .send(
-                    CreateAccount {
-                        account_id: id,
-                        initial_balance: 10_000
-                    },
-                    &meta
-                )
-                .await
-        )
-    );
-    step!(
-        "open the same account again",
-        events(
-            mediator
-                .send(
-                    CreateAccount {
-                        account_id: id,
-                        initial_balance: 0
-                    },
-                    &meta
-                )
-                .await
-        )
-    );
-    step!(
-        "deposit 50.00",
-        events(
-            mediator
-                .send(
-                    DepositMoney {
-                        account_id: id,
-                        amount: 5_000
-                    },
-                    &meta
-                )
-                .await
-        )
-    );
-    step!(
-        "deposit -5.00",
-        events(
-            mediator
-                .send(
-                    DepositMoney {
-                        account_id: id,
-                        amount: -500
-                    },
-                    &meta
-                )
-                .await
-        )
-    );
-    step!(
-        "withdraw 30.00",
-        events(
-            mediator
-                .send(
-                    WithdrawMoney {
-                        account_id: id,
-                        amount: 3_000
-                    },
-                    &meta
-                )
-                .await
-        )
-    );
-    step!(
-        "withdraw 1000.00",
-        events(
-            mediator
-                .send(
-                    WithdrawMoney {
-                        account_id: id,
-                        amount: 100_000
-                    },
-                    &meta
-                )
-                .await
-        )
-    );
-    step!(
-        "close with money left",
-        events(mediator.send(CloseAccount { account_id: id }, &meta).await)
-    );
-    step!(
-        "balance",
-        balance(
-            mediator
-                .query(GetAccountBalance { account_id: id }, &meta)
-                .await
-        )
-    );
-    step!(
-        "withdraw the rest, 120.00",
-        events(
-            mediator
-                .send(
-                    WithdrawMoney {
-                        account_id: id,
-                        amount: 12_000
-                    },
-                    &meta
-                )
-                .await
-        )
-    );
-    step!(
-        "close",
-        events(mediator.send(CloseAccount { account_id: id }, &meta).await)
-    );
-    step!(
-        "close again",
-        events(mediator.send(CloseAccount { account_id: id }, &meta).await)
-    );
-    step!(
-        "deposit to the closed account",
-        events(
-            mediator
-                .send(
-                    DepositMoney {
-                        account_id: id,
-                        amount: 100
-                    },
-                    &meta
-                )
-                .await
-        )
-    );
-    step!(
-        "balance",
-        balance(
-            mediator
-                .query(GetAccountBalance { account_id: id }, &meta)
-                .await
-        )
-    );
-    step!(
-        "balance of an unknown account",
-        balance(
-            mediator
-                .query(
-                    GetAccountBalance {
-                        account_id: AccountId(Uuid::new_v4())
-                    },
-                    &meta
-                )
-                .await
-        )
-    );
-    steps
+    let withdraw = |amount| WithdrawMoney {
+        account_id: id,
+        amount,
+    };
+    let close = || CloseAccount { account_id: id };
+    let m = mediator;
+    vec![
+        Step::new(
+            "deposit to an account that does not exist",
+            send(m, deposit(100)).await,
+        ),
+        Step::new("open with 100.00", send(m, create(10_000)).await),
+        Step::new("open the same account again", send(m, create(0)).await),
+        Step::new("deposit 50.00", send(m, deposit(5_000)).await),
+        Step::new("deposit -5.00", send(m, deposit(-500)).await),
+        Step::new("withdraw 30.00", send(m, withdraw(3_000)).await),
+        Step::new("withdraw 1000.00", send(m, withdraw(100_000)).await),
+        Step::new("close with money left", send(m, close()).await),
+        Step::new("balance", balance(m, id).await),
+        Step::new("withdraw the rest, 120.00", send(m, withdraw(12_000)).await),
+        Step::new("close", send(m, close()).await),
+        Step::new("close again", send(m, close()).await),
+        Step::new("deposit to the closed account", send(m, deposit(100)).await),
+        Step::new("balance", balance(m, id).await),
+        Step::new(
+            "balance of an unknown account",
+            balance(m, AccountId(Uuid::new_v4())).await,
+        ),
+    ]
 }
 
 #[cfg(feature = "sqlite")]

@@ -128,25 +128,29 @@ fn check_intent<A: Aggregate>(id: &A::Id, command: &A::Command, version: u64) ->
     }
 }
 
-/// Runs the aggregate's decision for `command` on `state` and applies each new event once.
+/// Runs the aggregate's decision for `command` on the loaded aggregate and applies each new
+/// event once. The version is left as loaded: the store assigns the new one.
 async fn decide<A: Aggregate>(
-    state: &mut A,
+    loaded: &mut Loaded<A>,
     id: &A::Id,
-    version: u64,
     command: A::Command,
     metadata: &Metadata,
     services: &A::Services,
 ) -> Result<Vec<A::Event>> {
-    check_intent::<A>(id, &command, version)?;
+    check_intent::<A>(id, &command, loaded.version)?;
     let context = CommandContext {
         aggregate_id: id,
-        version,
+        version: loaded.version,
         metadata,
         services,
     };
-    let events = state.handle(command, &context).await.map_err(Into::into)?;
+    let events = loaded
+        .state
+        .handle(command, &context)
+        .await
+        .map_err(Into::into)?;
     for event in &events {
-        state.apply(event);
+        loaded.state.apply(event);
     }
     Ok(events)
 }
@@ -265,15 +269,7 @@ impl<A: Aggregate> Repository<A> for EventSourced<A> {
         let stream = stream_of::<A>(&id);
         let mut loaded = self.rebuild(&stream).await?;
         let before = loaded.version;
-        let events = decide(
-            &mut loaded.state,
-            &id,
-            before,
-            command,
-            metadata,
-            &self.services,
-        )
-        .await?;
+        let events = decide(&mut loaded, &id, command, metadata, &self.services).await?;
         let recorded = record::<A>(&id, events, metadata, before + 1)?;
         if !recorded.new_events.is_empty() {
             loaded.version = self
@@ -354,15 +350,7 @@ impl<A: Aggregate> Repository<A> for StateStored<A> {
         let stream = stream_of::<A>(&id);
         let mut loaded = self.fetch(&stream).await?;
         let before = loaded.version;
-        let events = decide(
-            &mut loaded.state,
-            &id,
-            before,
-            command,
-            metadata,
-            &self.services,
-        )
-        .await?;
+        let events = decide(&mut loaded, &id, command, metadata, &self.services).await?;
         // A state-stored aggregate moves one version per saved command, so every event of
         // the command carries the new version.
         let mut recorded = record::<A>(&id, events, metadata, before + 1)?;
