@@ -154,21 +154,3 @@ async fn postgres_corrupted_row_is_a_decode_error() {
         other => panic!("expected a decode error, got {other:?}"),
     }
 }
-
-#[tokio::test]
-async fn postgres_duplicate_event_id_is_a_conflict_and_writes_nothing() {
-    let store = postgres_store().await;
-    let first = StreamId::new("Account", Uuid::new_v4());
-    let second = StreamId::new("Account", Uuid::new_v4());
-    let shared = new_event(1);
-    store
-        .append(&first, 0, vec![shared.clone()])
-        .await
-        .expect("append");
-    let error = store
-        .append(&second, 0, vec![new_event(1), shared])
-        .await
-        .expect_err("an event id may be stored only once");
-    assert!(error.is_conflict(), "{error}");
-    assert!(store.load(&second, 0).await.expect("load").is_empty());
-}

@@ -225,24 +225,6 @@ async fn sqlite_file_survives_reconnect_and_migrate_is_idempotent() {
 }
 
 #[tokio::test]
-async fn sqlite_duplicate_event_id_is_a_conflict_and_writes_nothing() {
-    let (store, _dir) = sqlite_file().await;
-    let first = StreamId::new("Account", Uuid::new_v4());
-    let second = StreamId::new("Account", Uuid::new_v4());
-    let shared = new_event(1);
-    store
-        .append(&first, 0, vec![shared.clone()])
-        .await
-        .expect("append");
-    let error = store
-        .append(&second, 0, vec![new_event(1), shared])
-        .await
-        .expect_err("an event id may be stored only once");
-    assert!(error.is_conflict(), "{error}");
-    assert!(store.load(&second, 0).await.expect("load").is_empty());
-}
-
-#[tokio::test]
 async fn sqlite_unopenable_path_is_an_infrastructure_error() {
     let dir = tempfile::tempdir().expect("temporary directory");
     let url = format!(

@@ -11,15 +11,15 @@
 //! Payloads and metadata are stored as JSON text so that any SQLite tool can read them;
 //! timestamps as integer microseconds since the Unix epoch.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
-};
-use sqlx::Row;
-use uuid::Uuid;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
 
+use super::sql::{
+    decode_claim_row, decode_event_row, decode_state_row, duplicate_event_id, stored_version,
+    to_micros, version_after, CLAIM_ATTEMPTS,
+};
 use super::{
     Claim, EventStore, IdempotencyStore, NewEvent, StateStore, StoredEvent, StoredState, StreamId,
 };
@@ -118,10 +118,6 @@ const COMPLETE: &str = "INSERT INTO idempotency (key, status, reply) VALUES (?1,
 
 const RELEASE: &str = "DELETE FROM idempotency WHERE key = ?1 AND status = 'running'";
 
-/// How often `claim` retries when the key vanished between its insert and its read (another
-/// request released it in between); after that the key is reported as in progress.
-const CLAIM_ATTEMPTS: usize = 3;
-
 /// An [`EventStore`], [`StateStore`] and [`IdempotencyStore`] in one SQLite database.
 ///
 /// Cloning is cheap and shares the pool, so one store can be handed to every repository.
@@ -197,7 +193,7 @@ impl SqliteStore {
             .bind(&stream.aggregate_id)
             .fetch_one(&self.pool)
             .await?;
-        u64::try_from(version).map_err(|_| decode_error("event", stream, 0, "negative version"))
+        stored_version("event", stream, version)
     }
 
     /// The conflict to report for a rejected append, with the actual version when it can be
@@ -239,15 +235,8 @@ impl EventStore for SqliteStore {
             }
             return Ok(current);
         }
-        let count = u64::try_from(events.len()).map_err(Error::infrastructure)?;
-        let new_version = expected_version
-            .checked_add(count)
-            .filter(|version| i64::try_from(*version).is_ok())
-            .ok_or_else(|| {
-                Error::infrastructure(format!(
-                    "{stream}: version overflow appending {count} events"
-                ))
-            })?;
+        let new_version = version_after(stream, expected_version, events.len())?;
+        let count = new_version - expected_version;
         let batch = encode_batch(&events)?;
         let recorded_at = to_micros(SystemTime::now())?;
         let result = sqlx::query(APPEND)
@@ -436,129 +425,4 @@ fn encode_batch(events: &[NewEvent]) -> Result<String> {
         })
         .collect::<Result<Vec<_>>>()?;
     Ok(serde_json::to_string(&rows)?)
-}
-
-/// The conflict for a batch that reuses an event id already stored (in any stream).
-fn duplicate_event_id(stream: &StreamId) -> Error {
-    Error::Conflict {
-        stream: stream.to_string(),
-        reason: "an event id of the batch is already stored".to_owned(),
-    }
-}
-
-/// A typed decode error for a record that the database holds but the store cannot read back.
-fn decode_error(
-    what: &'static str,
-    stream: &StreamId,
-    version: u64,
-    message: impl std::fmt::Display,
-) -> Error {
-    Error::Decode {
-        what,
-        stream: stream.to_string(),
-        version,
-        message: message.to_string(),
-    }
-}
-
-fn decode_event_row(stream: &StreamId, row: &SqliteRow) -> Result<StoredEvent> {
-    let version: i64 = row
-        .try_get("version")
-        .map_err(|error| decode_error("event", stream, 0, error))?;
-    let version = u64::try_from(version)
-        .map_err(|_| decode_error("event", stream, 0, format!("negative version {version}")))?;
-    let fail = |message: String| decode_error("event", stream, version, message);
-    let event_id: String = row
-        .try_get("event_id")
-        .map_err(|error| fail(format!("event_id: {error}")))?;
-    let event_id = Uuid::parse_str(&event_id)
-        .map_err(|error| fail(format!("event_id {event_id:?}: {error}")))?;
-    let event_type: String = row
-        .try_get("event_type")
-        .map_err(|error| fail(format!("event_type: {error}")))?;
-    let schema_version: i64 = row
-        .try_get("schema_version")
-        .map_err(|error| fail(format!("schema_version: {error}")))?;
-    let schema_version = u32::try_from(schema_version)
-        .map_err(|_| fail(format!("schema_version {schema_version} is out of range")))?;
-    let payload = json_column(row, "payload").map_err(&fail)?;
-    let metadata = json_column(row, "metadata").map_err(&fail)?;
-    let recorded_at: i64 = row
-        .try_get("recorded_at")
-        .map_err(|error| fail(format!("recorded_at: {error}")))?;
-    let recorded_at = from_micros(recorded_at)
-        .ok_or_else(|| fail(format!("recorded_at {recorded_at} is out of range")))?;
-    Ok(StoredEvent {
-        stream: stream.clone(),
-        version,
-        event_id,
-        event_type,
-        schema_version,
-        payload,
-        metadata,
-        recorded_at,
-    })
-}
-
-fn decode_state_row(what: &'static str, stream: &StreamId, row: &SqliteRow) -> Result<StoredState> {
-    let version: i64 = row
-        .try_get("version")
-        .map_err(|error| decode_error(what, stream, 0, error))?;
-    let version = u64::try_from(version)
-        .map_err(|_| decode_error(what, stream, 0, format!("negative version {version}")))?;
-    let state = json_column(row, "state")
-        .map_err(|message| decode_error(what, stream, version, message))?;
-    Ok(StoredState { version, state })
-}
-
-fn decode_claim_row(key: &str, row: &SqliteRow) -> Result<Claim> {
-    let fail = |message: String| Error::Decode {
-        what: "idempotency record",
-        stream: key.to_owned(),
-        version: 0,
-        message,
-    };
-    let status: String = row
-        .try_get("status")
-        .map_err(|error| fail(format!("status: {error}")))?;
-    match status.as_str() {
-        "running" => Ok(Claim::InProgress),
-        "completed" => {
-            let reply: Option<String> = row
-                .try_get("reply")
-                .map_err(|error| fail(format!("reply: {error}")))?;
-            let reply = reply.ok_or_else(|| fail("completed without a reply".to_owned()))?;
-            let reply = serde_json::from_str(&reply)
-                .map_err(|error| fail(format!("reply is not valid JSON: {error}")))?;
-            Ok(Claim::Completed(reply))
-        }
-        other => Err(fail(format!("unknown status {other:?}"))),
-    }
-}
-
-/// Reads a JSON text column, explaining what is wrong with it on failure.
-fn json_column(row: &SqliteRow, column: &str) -> std::result::Result<serde_json::Value, String> {
-    let text: String = row
-        .try_get(column)
-        .map_err(|error| format!("{column}: {error}"))?;
-    serde_json::from_str(&text).map_err(|error| format!("{column} is not valid JSON: {error}"))
-}
-
-/// Microseconds since the Unix epoch, the resolution both SQL backends store.
-fn to_micros(time: SystemTime) -> Result<i64> {
-    let micros = match time.duration_since(UNIX_EPOCH) {
-        Ok(after) => i64::try_from(after.as_micros()),
-        Err(before) => i64::try_from(before.duration().as_micros()).map(|micros| -micros),
-    };
-    micros.map_err(|_| Error::infrastructure("system clock is out of range"))
-}
-
-/// The inverse of [`to_micros`]; `None` for a value no `SystemTime` can hold.
-fn from_micros(micros: i64) -> Option<SystemTime> {
-    let offset = Duration::from_micros(micros.unsigned_abs());
-    if micros >= 0 {
-        UNIX_EPOCH.checked_add(offset)
-    } else {
-        UNIX_EPOCH.checked_sub(offset)
-    }
 }
