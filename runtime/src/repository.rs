@@ -75,14 +75,14 @@ pub fn decode_event<E: serde::de::DeserializeOwned>(stored: &StoredEvent) -> Res
 }
 
 /// The events of one command, serialized for the store and enveloped for the handlers.
-struct Recorded<A: Aggregate> {
-    new_events: Vec<NewEvent>,
-    envelopes: Vec<EventEnvelope<A::Event>>,
+pub(crate) struct Recorded<A: Aggregate> {
+    pub(crate) new_events: Vec<NewEvent>,
+    pub(crate) envelopes: Vec<EventEnvelope<A::Event>>,
 }
 
 /// Serializes `events` and wraps each in an envelope numbered from `first_version`; the
 /// envelope and the stored row share one event id.
-fn record<A: Aggregate>(
+pub(crate) fn record<A: Aggregate>(
     id: &A::Id,
     events: Vec<A::Event>,
     metadata: &Metadata,

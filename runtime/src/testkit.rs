@@ -51,11 +51,10 @@ use std::sync::Arc;
 
 use crate::aggregate::{Aggregate, CommandOutcome};
 use crate::error::{ErrorKind, Result};
-use crate::event::DomainEvent;
 use crate::metadata::Metadata;
-use crate::repository::{stream_of, EventSourced, Repository, StateStored};
+use crate::repository::{record, stream_of, EventSourced, Repository, StateStored};
 use crate::store::memory::{InMemoryEventStore, InMemoryStateStore};
-use crate::store::{EventStore, NewEvent, StateStore};
+use crate::store::{EventStore, StateStore};
 
 enum Storage {
     Events(Arc<InMemoryEventStore>),
@@ -112,24 +111,13 @@ impl<A: Aggregate> AggregateTest<A> {
         }
         let stream = stream_of::<A>(&self.id);
         let stored = match &self.storage {
-            Storage::Events(store) => {
-                let events = history
-                    .iter()
-                    .map(|event| {
-                        Ok(NewEvent {
-                            event_id: uuid::Uuid::new_v4(),
-                            event_type: event.event_type().to_owned(),
-                            schema_version: event.schema_version(),
-                            payload: serde_json::to_value(event)?,
-                            metadata: serde_json::to_value(&self.metadata)?,
-                        })
-                    })
-                    .collect::<Result<Vec<_>>>();
-                match events {
-                    Ok(events) => store.append(&stream, 0, events).await.map(drop),
-                    Err(error) => Err(error),
-                }
-            }
+            Storage::Events(store) => match record::<A>(&self.id, history, &self.metadata, 1) {
+                Ok(recorded) => store
+                    .append(&stream, 0, recorded.new_events)
+                    .await
+                    .map(drop),
+                Err(error) => Err(error),
+            },
             Storage::State(store) => {
                 let mut state = A::default();
                 history.iter().for_each(|event| state.apply(event));
