@@ -102,9 +102,13 @@
 /// Re-exported so handler and behaviour impls need no direct dependency on `async-trait`.
 pub use async_trait::async_trait;
 
+/// The macros that write the trait impls of this crate for hand-written domain types.
+pub use seedwork_macros::{aggregate, aggregate_id, command, event, query, value_object};
+
 mod aggregate;
 mod error;
 mod event;
+mod lifecycle;
 mod mediator;
 mod message;
 mod metadata;
@@ -112,12 +116,19 @@ mod problem;
 mod repository;
 pub mod store;
 pub mod testkit;
+mod wiring;
+
+#[doc(hidden)]
+#[path = "private.rs"]
+pub mod __private;
 
 pub use aggregate::{Aggregate, AggregateId, CommandContext, CommandIntent, CommandOutcome};
 pub use error::{Error, ErrorKind, FieldError, Result};
 pub use event::{DomainEvent, EventEnvelope};
+pub use lifecycle::{AggregateError, LifecycleError};
 pub use mediator::{
-    behaviors, Behavior, Mediator, MediatorBuilder, Next, Reply, Request, RequestKind,
+    behaviors, Behavior, Mediator, MediatorBuilder, Next, RegisterCommands, Reply, Request,
+    RequestKind,
 };
 pub use message::{AggregateCommand, Command, CommandHandler, EventHandler, Query, QueryHandler};
 pub use metadata::{Metadata, Principal};
@@ -131,3 +142,4 @@ pub use store::sqlite::SqliteStore;
 pub use store::{
     Claim, EventStore, IdempotencyStore, NewEvent, StateStore, StoredEvent, StoredState, StreamId,
 };
+pub use wiring::{NewId, Persisted, Persistence, Stores};

@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use serde::{de::DeserializeOwned, Serialize};
 
-use crate::aggregate::{Aggregate, CommandOutcome};
+use crate::aggregate::{Aggregate, CommandIntent, CommandOutcome};
 use crate::error::{FieldError, Result};
 use crate::event::{DomainEvent, EventEnvelope};
 use crate::metadata::Metadata;
@@ -79,6 +79,11 @@ pub trait Command: Clone + Send + Sync + 'static {
 pub trait AggregateCommand: Command<Output = CommandOutcome<Self::Aggregate>> {
     /// The aggregate that handles this command.
     type Aggregate: Aggregate;
+
+    /// Whether the command creates its aggregate, acts on an existing one, or either;
+    /// `#[command]` sets it from `creates`, and `#[aggregate]` reports it as the aggregate's
+    /// [`Aggregate::intent`].
+    const INTENT: CommandIntent = CommandIntent::Upsert;
 
     /// Which aggregate instance the command addresses.
     fn aggregate_id(&self) -> <Self::Aggregate as Aggregate>::Id;

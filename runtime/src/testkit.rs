@@ -134,10 +134,10 @@ impl<A: Aggregate> AggregateTest<A> {
     }
 
     /// Executes `command` against the history.
-    pub async fn when(self, command: A::Command) -> Then<A> {
+    pub async fn when(self, command: impl Into<A::Command>) -> Then<A> {
         let result = self
             .repository
-            .execute(self.id.clone(), command, &self.metadata)
+            .execute(self.id.clone(), command.into(), &self.metadata)
             .await;
         let state = match self.repository.load(&self.id).await {
             Ok(loaded) => loaded.map(|loaded| loaded.state),

@@ -48,6 +48,19 @@ struct Inner {
     behaviors: Vec<Arc<dyn Behavior>>,
 }
 
+/// An aggregate that knows the commands it handles, so that all of them can be registered
+/// with [`MediatorBuilder::aggregate`] at once.
+///
+/// `#[aggregate]` implements it with one [`MediatorBuilder::aggregate_command`] per
+/// `#[handle]` method.
+pub trait RegisterCommands: Aggregate {
+    /// Registers `repository` as the handler of each of the aggregate's commands.
+    fn register_commands(
+        builder: MediatorBuilder,
+        repository: Arc<dyn Repository<Self>>,
+    ) -> MediatorBuilder;
+}
+
 /// Routes commands to their one handler, queries to theirs, and events to every listener.
 ///
 /// Cheap to clone: clones share the handlers.
@@ -137,6 +150,13 @@ impl MediatorBuilder {
             target: |command| Some(command.aggregate_id().to_string()),
             after_commit: Some(publish_outcome::<C::Aggregate>),
         })
+    }
+
+    /// Registers `repository` as the handler of every command aggregate `A` handles, in one
+    /// call; `#[aggregate]` implements [`RegisterCommands`] for the aggregates it writes.
+    #[must_use]
+    pub fn aggregate<A: RegisterCommands>(self, repository: Arc<dyn Repository<A>>) -> Self {
+        A::register_commands(self, repository)
     }
 
     fn command_entry<C: Command>(mut self, entry: CommandEntry<C>) -> Self {
