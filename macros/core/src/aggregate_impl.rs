@@ -63,10 +63,10 @@ fn parse_handler(
     let mut to = None;
     if matches!(attr.meta, syn::Meta::List(_)) {
         let parsed = attr.parse_nested_meta(|meta| {
-            match attrs::key(&meta).as_str() {
+            match attrs::resolve(errors, &meta, "`#[handle]` key", HANDLE_KEYS).as_str() {
                 "from" => from = parse_states(&meta)?,
                 "to" => to = Some(meta.value()?.parse()?),
-                _ => attrs::unknown(errors, &meta, "`#[handle]` key", HANDLE_KEYS)?,
+                _ => attrs::skip_value(&meta)?,
             }
             Ok(())
         });
@@ -235,14 +235,25 @@ pub(crate) fn expand(args: TokenStream, mut item: ItemImpl) -> TokenStream {
     let mut errors = Errors::default();
     let mut runtime = Runtime::default();
     let parser = syn::meta::parser(|meta| {
-        match attrs::key(&meta).as_str() {
+        let key = attrs::key(&meta);
+        match key.as_str() {
             "crate" => runtime = Runtime::parse(&meta)?,
-            _ => attrs::unknown(
-                &mut errors,
-                &meta,
-                "`#[aggregate]` key on an impl block",
-                &["crate"],
-            )?,
+            "id" | "event" | "error" | "services" | "storage" | "status" | "name" => {
+                errors.at(
+                    &meta.path,
+                    format!("`{key}` belongs in the `#[aggregate(…)]` on the state struct; on the impl block only `crate` is accepted"),
+                );
+                attrs::skip_value(&meta)?;
+            }
+            _ => {
+                attrs::resolve(
+                    &mut errors,
+                    &meta,
+                    "`#[aggregate]` key on an impl block",
+                    &["crate"],
+                );
+                attrs::skip_value(&meta)?;
+            }
         }
         Ok(())
     });

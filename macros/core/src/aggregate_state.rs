@@ -30,7 +30,7 @@ struct StateArgs {
 fn parse_args(args: TokenStream, errors: &mut Errors) -> StateArgs {
     let mut parsed = StateArgs::default();
     let parser = syn::meta::parser(|meta| {
-        match attrs::key(&meta).as_str() {
+        match attrs::resolve(errors, &meta, "`#[aggregate]` key", KEYS).as_str() {
             "id" => parsed.id = Some(meta.value()?.parse()?),
             "event" => parsed.event = Some(meta.value()?.parse()?),
             "error" => parsed.error = Some(meta.value()?.parse()?),
@@ -48,7 +48,7 @@ fn parse_args(args: TokenStream, errors: &mut Errors) -> StateArgs {
             "status" => parsed.status = Some(meta.value()?.parse()?),
             "name" => parsed.name = Some(attrs::parse_name(&meta)?),
             "crate" => parsed.runtime = Some(Runtime::parse(&meta)?),
-            _ => attrs::unknown(errors, &meta, "`#[aggregate]` key", KEYS)?,
+            _ => attrs::skip_value(&meta)?,
         }
         Ok(())
     });

@@ -8,7 +8,7 @@ use syn::punctuated::Punctuated;
 use syn::{Attribute, LitStr, Path, Token};
 
 use crate::errors::Errors;
-use crate::names::unknown_key;
+use crate::names::{closest, unknown_key};
 
 /// Where the runtime crate is: `::seedwork` unless the user renamed the dependency and said
 /// so with `crate = my_name`.
@@ -75,20 +75,28 @@ pub(crate) fn skip_value(meta: &ParseNestedMeta) -> syn::Result<()> {
     Ok(())
 }
 
-/// Records an unknown key (with a suggestion) and skips its value.
-pub(crate) fn unknown(
+/// The key of `meta` if it is one of `known`. Otherwise records an "unknown key" error and
+/// returns the likely intended key when there is a near miss (so its value is still used and
+/// one typo gives one error, not a second "missing key" error too), or an empty string.
+pub(crate) fn resolve(
     errors: &mut Errors,
     meta: &ParseNestedMeta,
     what: &str,
     known: &[&str],
-) -> syn::Result<()> {
-    let wrong = meta
-        .path
-        .get_ident()
+) -> String {
+    let wrong = key(meta);
+    if known.contains(&wrong.as_str()) {
+        return wrong;
+    }
+    let shown = if wrong.is_empty() {
+        meta.path.to_token_stream().to_string().replace(' ', "")
+    } else {
+        wrong.clone()
+    };
+    errors.at(&meta.path, unknown_key(what, &shown, known));
+    closest(&wrong, known.iter().copied())
         .map(ToString::to_string)
-        .unwrap_or_else(|| meta.path.to_token_stream().to_string());
-    errors.at(&meta.path, unknown_key(what, &wrong, known));
-    skip_value(meta)
+        .unwrap_or_default()
 }
 
 /// The identifier of a key, or an empty string for a path like `a::b`.

@@ -33,7 +33,7 @@ struct MessageArgs {
 fn parse_args(args: TokenStream, known: &[&str], what: &str, errors: &mut Errors) -> MessageArgs {
     let mut parsed = MessageArgs::default();
     let parser = syn::meta::parser(|meta| {
-        match attrs::key(&meta).as_str() {
+        match attrs::resolve(errors, &meta, what, known).as_str() {
             "aggregate" if known.contains(&"aggregate") => {
                 parsed.aggregate = Some(meta.value()?.parse()?)
             }
@@ -42,7 +42,7 @@ fn parse_args(args: TokenStream, known: &[&str], what: &str, errors: &mut Errors
             "name" => parsed.name = Some(attrs::parse_name(&meta)?),
             "roles" => parsed.roles = attrs::parse_roles(&meta)?,
             "crate" => parsed.runtime = Some(Runtime::parse(&meta)?),
-            _ => attrs::unknown(errors, &meta, what, known)?,
+            _ => attrs::skip_value(&meta)?,
         }
         Ok(())
     });
@@ -83,9 +83,9 @@ fn id_field(fields: &mut Fields, runtime: &Runtime, errors: &mut Errors) -> Opti
             marked = true;
             if matches!(attr.meta, syn::Meta::List(_)) {
                 let parsed = attr.parse_nested_meta(|meta| {
-                    match attrs::key(&meta).as_str() {
+                    match attrs::resolve(errors, &meta, "`#[id]` option", &["generate"]).as_str() {
                         "generate" => generate = true,
-                        _ => attrs::unknown(errors, &meta, "`#[id]` option", &["generate"])?,
+                        _ => attrs::skip_value(&meta)?,
                     }
                     Ok(())
                 });

@@ -39,11 +39,11 @@ fn parse_version(meta: &syn::meta::ParseNestedMeta, errors: &mut Errors) -> syn:
 fn parse_args(parser_input: ParseSource<'_>, known: &[&str], errors: &mut Errors) -> EventArgs {
     let mut args = EventArgs::default();
     let mut handle = |meta: syn::meta::ParseNestedMeta| {
-        match attrs::key(&meta).as_str() {
+        match attrs::resolve(errors, &meta, "`#[event]` key", known).as_str() {
             "name" if known.contains(&"name") => args.name = Some(attrs::parse_name(&meta)?),
             "version" => args.version = Some(parse_version(&meta, errors)?),
             "crate" if known.contains(&"crate") => args.runtime = Some(Runtime::parse(&meta)?),
-            _ => attrs::unknown(errors, &meta, "`#[event]` key", known)?,
+            _ => attrs::skip_value(&meta)?,
         }
         Ok(())
     };

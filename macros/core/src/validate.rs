@@ -136,10 +136,10 @@ fn bounds(
     let mut min = None;
     let mut max = None;
     meta.parse_nested_meta(|bound| {
-        match attrs::key(&bound).as_str() {
+        match attrs::resolve(errors, &bound, "bound", &["min", "max"]).as_str() {
             "min" => min = Some(bound.value()?.parse::<Lit>()?),
             "max" => max = Some(bound.value()?.parse::<Lit>()?),
-            _ => attrs::unknown(errors, &bound, "bound", &["min", "max"])?,
+            _ => attrs::skip_value(&bound)?,
         }
         Ok(())
     })?;
@@ -204,7 +204,7 @@ fn field_rules(field: &Field, member: Member, errors: &mut Errors) -> FieldRules
     {
         let parsed = attr.parse_nested_meta(|meta| {
             let span = meta.path.span();
-            let rule = match attrs::key(&meta).as_str() {
+            let rule = match attrs::resolve(errors, &meta, "constraint", RULES).as_str() {
                 "length" => {
                     let (min, max) = bounds(&meta, errors)?;
                     check_bounds(errors, "length", &min, &max, true);
@@ -229,7 +229,7 @@ fn field_rules(field: &Field, member: Member, errors: &mut Errors) -> FieldRules
                 }
                 "email" => Rule::Email,
                 "custom" => Rule::Custom(meta.value()?.parse()?),
-                _ => return attrs::unknown(errors, &meta, "constraint", RULES),
+                _ => return attrs::skip_value(&meta),
             };
             rules.push((span, rule));
             Ok(())

@@ -24,9 +24,9 @@ pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     let mut errors = Errors::default();
     let mut runtime = Runtime::default();
     let parser = syn::meta::parser(|meta| {
-        match attrs::key(&meta).as_str() {
+        match attrs::resolve(&mut errors, &meta, "`#[value_object]` key", KEYS).as_str() {
             "crate" => runtime = Runtime::parse(&meta)?,
-            _ => attrs::unknown(&mut errors, &meta, "`#[value_object]` key", KEYS)?,
+            _ => attrs::skip_value(&meta)?,
         }
         Ok(())
     });
