@@ -109,7 +109,7 @@ struct Cancel {
     reason: String,
 }
 
-fn not_blank(text: &String) -> Result<(), &'static str> {
+fn not_blank(text: &str) -> Result<(), &'static str> {
     if text.trim().is_empty() {
         Err("must not be blank")
     } else {
@@ -194,7 +194,7 @@ struct CountPizzas {
 }
 
 fn address() -> Address {
-    Address::new("Via Roma 1".into(), "00100".into()).unwrap()
+    Address::new("Via Roma 1".into(), "00100".into()).expect("a valid address")
 }
 
 fn place(id: OrderId) -> PlaceOrder {
