@@ -386,7 +386,7 @@ pub(crate) fn expand(args: TokenStream, mut item: ItemImpl) -> TokenStream {
     });
     let registrations = handlers.iter().map(|h| {
         let command = &h.command;
-        quote!(.aggregate_command::<#command>(::std::sync::Arc::clone(&repository)))
+        quote!(.aggregate_command::<#command>(::core::clone::Clone::clone(&repository)))
     });
     let applies = appliers.iter().map(|a| {
         let method = &a.method;
