@@ -497,7 +497,10 @@ fn handle_arm(
             .from
             .iter()
             .map(|state| quote_spanned!(state.span()=> Status::#state));
-        let state_span = handler.from[0].span();
+        let state_span = handler
+            .from
+            .first()
+            .map_or_else(proc_macro2::Span::call_site, syn::Ident::span);
         let status = quote_spanned!(state_span=> #private::Lifecycle::status(self));
         quote! {
             let state = #status;

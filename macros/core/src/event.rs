@@ -171,8 +171,8 @@ pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
             quote!(match self { #(#version_arms)* }),
         )
     } else {
-        let name = &names[0].1;
-        let version = &versions[0];
+        let name = names.first().map(|(_, name)| name);
+        let version = versions.first();
         (quote!(#name), quote!(#version))
     };
     let serde_rename = match (&input.data, names.first()) {
