@@ -1,0 +1,30 @@
+// A command must name the aggregate it acts on.
+use seedwork::{aggregate, aggregate_id, command, event};
+
+#[aggregate_id]
+struct OrderId(uuid::Uuid);
+
+#[event]
+enum OrderEvent {
+    CookingStarted,
+}
+
+#[aggregate(id = OrderId, event = OrderEvent)]
+#[derive(Debug, Default)]
+struct Order;
+
+#[command]
+struct StartCooking {
+    #[id]
+    order_id: OrderId,
+}
+
+#[aggregate]
+impl Order {
+    #[handle]
+    fn start_cooking(&self, _: StartCooking) -> OrderEvent {
+        OrderEvent::CookingStarted
+    }
+}
+
+fn main() {}
