@@ -1,0 +1,30 @@
+// A handler takes its command by value.
+use seedwork::{aggregate, aggregate_id, command, event};
+
+#[aggregate_id]
+struct OrderId(uuid::Uuid);
+
+#[event]
+enum OrderEvent {
+    CookingStarted,
+}
+
+#[aggregate(id = OrderId, event = OrderEvent)]
+#[derive(Debug, Default)]
+struct Order;
+
+#[command(aggregate = Order)]
+struct StartCooking {
+    #[id]
+    order_id: OrderId,
+}
+
+#[aggregate]
+impl Order {
+    #[handle]
+    fn start_cooking(&self, _: &StartCooking) -> OrderEvent {
+        OrderEvent::CookingStarted
+    }
+}
+
+fn main() {}

@@ -1,0 +1,28 @@
+// A handler returns the events it decides on.
+use seedwork::{aggregate, aggregate_id, command, event};
+
+#[aggregate_id]
+struct OrderId(uuid::Uuid);
+
+#[event]
+enum OrderEvent {
+    CookingStarted,
+}
+
+#[aggregate(id = OrderId, event = OrderEvent)]
+#[derive(Debug, Default)]
+struct Order;
+
+#[command(aggregate = Order)]
+struct StartCooking {
+    #[id]
+    order_id: OrderId,
+}
+
+#[aggregate]
+impl Order {
+    #[handle]
+    fn start_cooking(&self, _: StartCooking) {}
+}
+
+fn main() {}
