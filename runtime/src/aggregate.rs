@@ -135,6 +135,11 @@ impl<A: Aggregate> CommandContext<'_, A> {
 ///     }
 /// }
 /// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not an aggregate",
+    label = "`{Self}` needs an `Aggregate` impl",
+    note = "with the macros, add `#[seedwork::aggregate] impl {Self} {{ … }}` with its `#[handle]` and `#[apply]` methods; by hand, `impl seedwork::Aggregate for {Self}`"
+)]
 pub trait Aggregate: Default + Serialize + DeserializeOwned + Send + Sync + 'static {
     /// The stable name of this kind of aggregate, stored with its events and state.
     const TYPE: &'static str;

@@ -18,3 +18,10 @@ pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
         Err(error) => error.into_compile_error(),
     }
 }
+
+/// The hidden alias the struct's `#[aggregate]` gives the event type, so that the impl
+/// block's `#[apply(Variant)]` patterns name a concrete enum: an unknown variant is then
+/// reported as "no variant named … found for enum `OrderEvent`", with rustc's suggestion.
+pub(crate) fn event_alias(aggregate: &syn::Ident) -> syn::Ident {
+    quote::format_ident!("__seedwork_{}_Event", aggregate)
+}

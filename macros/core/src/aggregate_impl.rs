@@ -23,6 +23,9 @@ struct Handler {
     from: Vec<syn::Ident>,
     to: Option<syn::Ident>,
     output_span: proc_macro2::Span,
+    /// False when the signature was reported as wrong: the method is then not called, so the
+    /// compiler adds no errors of its own about the same mistake.
+    sound: bool,
 }
 
 /// A parameter of an `#[apply]` method: the event field it binds.
@@ -36,6 +39,8 @@ struct Applier {
     method: syn::Ident,
     variant: syn::Path,
     bindings: Vec<Binding>,
+    /// True when the method wrongly returns a value (reported); the call then discards it.
+    returns_value: bool,
 }
 
 /// `from = [Placed, Cooking]` or `from = Placed`.
@@ -74,6 +79,7 @@ fn parse_handler(
     }
     let sig = &method.sig;
     let name = &sig.ident;
+    let before = errors.count();
     let shape = format!(
         "write it as `fn {name}(&self, command: TheCommand) -> Result<Vec<TheEvent>, TheError>` (a second parameter `context: &CommandContext<'_, Self>` is optional)"
     );
@@ -101,7 +107,10 @@ fn parse_handler(
                     reference,
                     "take the command by value (`command: TheCommand`): the handler owns it",
                 );
-                None
+                match &*reference.elem {
+                    Type::Path(path) if path.qself.is_none() => Some(path.path.clone()),
+                    _ => None,
+                }
             }
             other => {
                 errors.at(
@@ -136,6 +145,7 @@ fn parse_handler(
         }
         ReturnType::Type(_, ty) => ty.span(),
     };
+    let sound = errors.count() == before;
     let command = command?;
     let variant = command.segments.last()?.ident.clone();
     Some(Handler {
@@ -147,6 +157,7 @@ fn parse_handler(
         from,
         to,
         output_span,
+        sound,
     })
 }
 
@@ -217,6 +228,7 @@ fn parse_applier(
             FnArg::Receiver(receiver) => errors.at(receiver, shape.clone()),
         }
     }
+    let returns_value = matches!(sig.output, ReturnType::Type(..));
     if let ReturnType::Type(_, ty) = &sig.output {
         errors.at(
             ty,
@@ -227,6 +239,7 @@ fn parse_applier(
         method: name.clone(),
         variant: variant?,
         bindings,
+        returns_value,
     })
 }
 
@@ -345,7 +358,14 @@ pub(crate) fn expand(args: TokenStream, mut item: ItemImpl) -> TokenStream {
         }
     }
 
+    if handlers.is_empty() {
+        errors.at(
+            &self_ty,
+            format!("`{self_ident}` handles no command: an aggregate needs at least one `#[handle]` method, `fn …(&self, command: TheCommand) -> …`"),
+        );
+    }
     let private = runtime.private();
+    let event_alias = crate::aggregate::event_alias(&self_ident);
     let command_enum = format_ident!("{}Command", self_ident);
     let declared = quote!(<#self_ty as #private::Declared>);
     let variants = handlers.iter().map(|h| {
@@ -403,8 +423,13 @@ pub(crate) fn expand(args: TokenStream, mut item: ItemImpl) -> TokenStream {
             Some(segment) => segment.ident.clone(),
             None => format_ident!("_"),
         };
-        let variant = quote_spanned!(a.variant.span()=> Event::#variant);
-        quote!(#variant { #(#fields,)* .. } => self.#method(#(#arguments),*),)
+        let variant = quote_spanned!(a.variant.span()=> #event_alias::#variant);
+        let call = quote!(self.#method(#(#arguments),*));
+        if a.returns_value {
+            quote!(#variant { #(#fields,)* .. } => { let _ = #call; })
+        } else {
+            quote!(#variant { #(#fields,)* .. } => #call,)
+        }
     });
     let compile_errors = errors.into_compile_errors();
     let (impl_generics, _, where_clause) = item.generics.split_for_impl();
@@ -439,7 +464,6 @@ pub(crate) fn expand(args: TokenStream, mut item: ItemImpl) -> TokenStream {
             }
 
             fn apply(&mut self, event: &Self::Event) {
-                type Event = #declared::Event;
                 #[allow(unreachable_patterns, clippy::clone_on_copy)]
                 match event {
                     #(#applies)*
@@ -448,7 +472,7 @@ pub(crate) fn expand(args: TokenStream, mut item: ItemImpl) -> TokenStream {
             }
 
             fn intent(command: &#command_enum) -> #runtime::CommandIntent {
-                match command {
+                match *command {
                     #(#intents)*
                 }
             }
@@ -483,6 +507,16 @@ fn handle_arm(
         variant,
         ..
     } = handler;
+    if !handler.sound {
+        // The signature error is already reported; calling the method would only add the
+        // compiler's own errors about the same mistake.
+        return quote! {
+            #command_enum::#variant(command) => {
+                let _ = command;
+                ::core::unreachable!()
+            }
+        };
+    }
     let context = handler.takes_context.then(|| quote!(, context));
     let call = if handler.is_async {
         quote!(self.#method(command #context).await)

@@ -99,21 +99,26 @@ pub(crate) fn expand(args: TokenStream, input: DeriveInput) -> TokenStream {
                 .find(|field| field.ident.as_ref() == Some(status)),
             _ => None,
         };
-        if field.is_none() {
-            let known: Vec<String> = data
-                .fields
-                .iter()
-                .filter_map(|field| field.ident.as_ref().map(ToString::to_string))
-                .collect();
-            let mut message = format!("`{ident}` has no field `{status}` to hold its status");
-            if let Some(near) =
-                names::closest(&status.to_string(), known.iter().map(String::as_str))
-            {
-                message.push_str(&format!("; did you mean `{near}`?"));
-            }
-            errors.at(status, message);
+        if let Some(field) = field {
+            return Some((status.clone(), field.ty.clone()));
         }
-        field.map(|field| (status.clone(), field.ty.clone()))
+        let fields: Vec<&syn::Field> = data.fields.iter().collect();
+        let known: Vec<String> = fields
+            .iter()
+            .filter_map(|field| field.ident.as_ref().map(ToString::to_string))
+            .collect();
+        let mut message = format!("`{ident}` has no field `{status}` to hold its status");
+        let near = names::closest(&status.to_string(), known.iter().map(String::as_str));
+        if let Some(near) = near {
+            message.push_str(&format!("; did you mean `{near}`?"));
+        }
+        errors.at(status, message);
+        // Go on with the near miss, so the handlers' states do not fail a second time.
+        let near = near?;
+        fields
+            .iter()
+            .find(|field| field.ident.as_ref().is_some_and(|i| i == near))
+            .and_then(|field| Some((field.ident.clone()?, field.ty.clone())))
     });
 
     let name = args
@@ -177,10 +182,19 @@ pub(crate) fn expand(args: TokenStream, input: DeriveInput) -> TokenStream {
             }
         }
     });
+    let event_alias = crate::aggregate::event_alias(ident);
+    let alias = args.event.as_ref().map(|event| {
+        quote! {
+            #[doc(hidden)]
+            #[allow(non_camel_case_types)]
+            type #event_alias = #event;
+        }
+    });
     let compile_errors = errors.into_compile_errors();
     quote! {
         #derives
         #input
+        #alias
         #declared
         #lifecycle
         #compile_errors

@@ -202,10 +202,17 @@ pub fn expand_command(args: TokenStream, item: TokenStream) -> TokenStream {
     let validate = validate_fn(&rules, &runtime);
     let (impl_generics, type_generics, where_clause) = input.generics.split_for_impl();
     let aggregate_impls = match (&args.aggregate, &id) {
-        (Some(aggregate), Some(id)) => {
-            let id_ident = &id.ident;
-            let aggregate_id = quote_spanned! {id.ty.span()=>
-                ::core::clone::Clone::clone(&self.#id_ident)
+        (Some(aggregate), id) => {
+            // Without an id field (already reported) the impls are still written, so that
+            // the handlers using this command do not fail a second time.
+            let aggregate_id = match id {
+                Some(id) => {
+                    let id_ident = &id.ident;
+                    quote_spanned! {id.ty.span()=>
+                        ::core::clone::Clone::clone(&self.#id_ident)
+                    }
+                }
+                None => quote!(::core::unreachable!()),
             };
             let intent = if args.creates {
                 quote!(#runtime::CommandIntent::Create)

@@ -39,6 +39,13 @@ impl Errors {
         }
     }
 
+    /// How many errors have been recorded.
+    pub(crate) fn count(&self) -> usize {
+        self.0
+            .as_ref()
+            .map_or(0, |all| all.clone().into_iter().count())
+    }
+
     /// `compile_error!` invocations for every recorded error.
     pub(crate) fn into_compile_errors(self) -> TokenStream {
         self.0

@@ -238,11 +238,12 @@ fn field_rules(field: &Field, member: Member, errors: &mut Errors) -> FieldRules
     }
     let inner = option_inner(&field.ty).unwrap_or(&field.ty);
     let found = shape(inner);
-    for (span, rule) in &rules {
+    rules.retain(|(span, rule)| {
         let Some(wanted) = rule.applies_to() else {
-            continue;
+            return true;
         };
-        if found != wanted && found != Shape::Unknown {
+        let fits = found == wanted || found == Shape::Unknown;
+        if !fits {
             errors.at_span(
                 *span,
                 format!(
@@ -255,7 +256,10 @@ fn field_rules(field: &Field, member: Member, errors: &mut Errors) -> FieldRules
                 ),
             );
         }
-    }
+        // A rule that does not fit is reported once and not generated, so the compiler
+        // does not add its own type errors about the same mistake.
+        fits
+    });
     FieldRules {
         member,
         path,
