@@ -43,8 +43,8 @@ pub fn place_order(order_id: OrderId) -> PlaceOrder {
         customer_phone: PHONE.into(),
         customer_address: "12 Via Roma, Little Italy".into(),
         pizzas: vec![
-            Pizza::new("Margherita".into(), Size::Large, 1).unwrap(),
-            Pizza::new("Pepperoni".into(), Size::Medium, 1).unwrap(),
+            Pizza::new("Margherita".into(), Size::Large, 1).expect("a valid pizza"),
+            Pizza::new("Pepperoni".into(), Size::Medium, 1).expect("a valid pizza"),
         ],
         payment_method: PaymentMethod::Card,
     }
@@ -59,8 +59,10 @@ pub fn order_placed() -> OrderEvent {
             command.customer_phone,
             command.customer_address,
         )
-        .unwrap(),
-        bill: Menu::marios().bill(&command.pizzas).unwrap(),
+        .expect("a valid customer"),
+        bill: Menu::marios()
+            .bill(&command.pizzas)
+            .expect("pizzas on the menu"),
         pizzas: command.pizzas,
         payment_method: command.payment_method,
     }
@@ -69,7 +71,7 @@ pub fn order_placed() -> OrderEvent {
 /// A pizzeria on in-memory stores whose text messages land in the returned outbox.
 pub fn pizzeria() -> (Pizzeria, Arc<SmsOutbox>) {
     let outbox = Arc::new(SmsOutbox::default());
-    let pizzeria = Pizzeria::in_memory(outbox.clone()).unwrap();
+    let pizzeria = Pizzeria::in_memory(outbox.clone()).expect("the pizzeria is wired");
     (pizzeria, outbox)
 }
 
@@ -77,7 +79,10 @@ pub fn pizzeria() -> (Pizzeria, Arc<SmsOutbox>) {
 pub async fn order_in(pizzeria: &Pizzeria, status: OrderStatus) -> OrderId {
     let id = OrderId::new();
     let mediator = pizzeria.mediator();
-    mediator.send(place_order(id), &customer()).await.unwrap();
+    mediator
+        .send(place_order(id), &customer())
+        .await
+        .expect("the order is placed");
     let path: &[OrderStatus] = match status {
         OrderStatus::Placed => &[],
         OrderStatus::Cooking => &[OrderStatus::Cooking],
@@ -107,7 +112,7 @@ pub async fn order_in(pizzeria: &Pizzeria, status: OrderStatus) -> OrderId {
             }
             OrderStatus::Placed => unreachable!("an order is placed only once"),
         }
-        .unwrap();
+        .unwrap_or_else(|error| panic!("cannot move the order to {step}: {error}"));
     }
     id
 }
