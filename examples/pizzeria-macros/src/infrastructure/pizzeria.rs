@@ -16,7 +16,9 @@ use crate::domain::{Menu, Order, OrderEvent};
 ///
 /// The stores decide where orders live, as the document swaps repositories by
 /// environment: [`Stores::in_memory`] in development and tests, [`Stores::shared`] over a
-/// `SqliteStore` or `PostgresStore` in production. Nothing else changes.
+/// `SqliteStore` or `PostgresStore` in production. Nothing else changes. The read models
+/// live in memory either way: over a persistent store they start empty and follow the
+/// orders that change after start-up.
 pub struct Pizzeria {
     mediator: Mediator,
     orders: Arc<dyn Repository<Order>>,
