@@ -240,10 +240,16 @@ impl Checks {
     ) {
         let count = value.item_count();
         if let Some(min) = min.filter(|&min| count < min) {
-            self.fail(path, format!("must have at least {min} items, got {count}"));
+            self.fail(
+                path,
+                format!("must have at least {}, got {count}", plural(min, "item")),
+            );
         }
         if let Some(max) = max.filter(|&max| count > max) {
-            self.fail(path, format!("must have at most {max} items, got {count}"));
+            self.fail(
+                path,
+                format!("must have at most {}, got {count}", plural(max, "item")),
+            );
         }
     }
 
@@ -280,6 +286,15 @@ impl Checks {
         } else {
             Err(self.errors)
         }
+    }
+}
+
+/// `1 item`, `2 items`.
+fn plural(count: usize, noun: &str) -> String {
+    if count == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{count} {noun}s")
     }
 }
 

@@ -45,7 +45,7 @@ async fn a_bad_order_reports_every_field_and_changes_nothing() {
             "customer_name: must be at least 2 characters long, got 1",
             r"customer_phone: must match the pattern ^\+?1?[2-9]\d{9}$",
             "customer_address: must be at least 10 characters long, got 4",
-            "pizzas: must have at least 1 items, got 0",
+            "pizzas: must have at least 1 item, got 0",
         ]
     );
 
