@@ -2,7 +2,7 @@
 """Compile-time cost of the macros: builds a crate of N macro-written aggregates and the same
 crate written by hand, several times each, and prints median build times and their ratio.
 
-    python3 benches/macro-compile/run.py [--aggregates 50] [--runs 5] [--skip-full]
+    python3 benches/macro-compile/run.py [--aggregates 50] [--runs 5] [--full-runs 3]
 
 Two measures per variant, both from a clean state:
 - crate: `cargo clean -p <crate>` then `cargo build`; only the aggregates' crate is compiled
@@ -47,17 +47,18 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--aggregates", type=int, default=50)
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--skip-full", action="store_true")
+    parser.add_argument("--full-runs", type=int, default=3, help="0 skips the full builds")
     args = parser.parse_args()
     rustc = subprocess.run(["rustc", "--version"], capture_output=True, text=True).stdout.strip()
     print(f"{args.aggregates} aggregates, median of {args.runs} runs, {os.cpu_count()} cores, {rustc}")
     with tempfile.TemporaryDirectory() as tmp:
         work = pathlib.Path(tmp)
         subprocess.run([sys.executable, HERE / "generate.py", str(args.aggregates), str(work)], check=True)
-        modes = ["crate"] if args.skip_full else ["crate", "full"]
-        for mode in modes:
-            macro = measure(work, "with-macros", mode, args.runs)
-            hand = measure(work, "by-hand", mode, args.runs)
+        for mode, runs in [("crate", args.runs), ("full", args.full_runs)]:
+            if runs == 0:
+                continue
+            macro = measure(work, "with-macros", mode, runs)
+            hand = measure(work, "by-hand", mode, runs)
             m, h = statistics.median(macro), statistics.median(hand)
             print(
                 f"{mode:5}  macros {m:6.2f}s ({min(macro):.2f}–{max(macro):.2f})"
