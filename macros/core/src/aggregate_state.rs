@@ -80,13 +80,13 @@ pub(crate) fn expand(args: TokenStream, input: DeriveInput) -> TokenStream {
     };
     if args.id.is_none() {
         errors.at_span(
-            attrs::call_site(),
+            proc_macro2::Span::call_site(),
             missing("id", "type of its id, e.g. `id = OrderId`"),
         );
     }
     if args.event.is_none() {
         errors.at_span(
-            attrs::call_site(),
+            proc_macro2::Span::call_site(),
             missing("event", "enum of its events, e.g. `event = OrderEvent`"),
         );
     }

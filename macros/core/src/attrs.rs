@@ -1,7 +1,7 @@
 //! Reading macro arguments and item attributes: keys with did-you-mean, the runtime's crate
 //! path, derives the user already wrote, and stripping the helper attributes we consume.
 
-use proc_macro2::{Span, TokenStream};
+use proc_macro2::TokenStream;
 use quote::{quote, ToTokens};
 use syn::meta::ParseNestedMeta;
 use syn::punctuated::Punctuated;
@@ -239,9 +239,4 @@ pub(crate) fn derives(attrs: &[Attribute], wanted: &[Derive], runtime: &Runtime)
 /// A `#[doc = "…"]` attribute.
 pub(crate) fn doc(text: &str) -> TokenStream {
     quote!(#[doc = #text])
-}
-
-/// The span to blame when a whole attribute is missing something.
-pub(crate) fn call_site() -> Span {
-    Span::call_site()
 }

@@ -171,7 +171,7 @@ pub fn expand_command(args: TokenStream, item: TokenStream) -> TokenStream {
 
     if args.aggregate.is_none() {
         errors.at_span(
-            attrs::call_site(),
+            proc_macro2::Span::call_site(),
             format!("`#[command]` needs the aggregate it acts on: `#[command(aggregate = Order)]` on `{ident}`"),
         );
     }
@@ -279,7 +279,7 @@ pub fn expand_query(args: TokenStream, item: TokenStream) -> TokenStream {
         Some(output) => quote!(#output),
         None => {
             errors.at_span(
-                attrs::call_site(),
+                proc_macro2::Span::call_site(),
                 format!("`#[query]` needs the type it answers with: `#[query(output = …)]` on `{ident}`"),
             );
             quote!(())
