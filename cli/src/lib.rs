@@ -1,0 +1,5 @@
+//! The `seedwork` command line as a library: spec parsing, the validated model, rendering and
+//! safe writing. `main.rs` only parses arguments and calls into it.
+#![forbid(unsafe_code)]
+
+pub mod files;
