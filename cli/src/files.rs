@@ -40,7 +40,12 @@ pub struct FileSet {
 
 impl FileSet {
     /// Adds (or replaces) the file at `path`.
-    pub fn insert(&mut self, path: impl Into<String>, ownership: Ownership, contents: impl Into<String>) {
+    pub fn insert(
+        &mut self,
+        path: impl Into<String>,
+        ownership: Ownership,
+        contents: impl Into<String>,
+    ) {
         self.files.insert(
             path.into(),
             RenderedFile {
@@ -62,7 +67,9 @@ impl FileSet {
 
     /// Mutable access to every file, in path order (the formatter rewrites contents in place).
     pub fn iter_mut(&mut self) -> impl Iterator<Item = (&str, &mut RenderedFile)> {
-        self.files.iter_mut().map(|(path, file)| (path.as_str(), file))
+        self.files
+            .iter_mut()
+            .map(|(path, file)| (path.as_str(), file))
     }
 
     /// How many files there are.

@@ -2,5 +2,11 @@
 //! safe writing. `main.rs` only parses arguments and calls into it.
 #![forbid(unsafe_code)]
 
+pub mod check;
+pub mod diagnostic;
 pub mod files;
+pub mod model;
+pub mod names;
+pub mod schema;
+pub mod spec;
 pub mod write;

@@ -327,6 +327,8 @@ pub struct FieldSource {
 pub enum Source {
     /// The command's field of the same name.
     Command,
+    /// The event's field of the same name (read models).
+    Event,
     /// The id of the aggregate the command addresses.
     AggregateId,
     /// The aggregate's state field of the same name.
@@ -450,13 +452,26 @@ pub struct Policy {
 /// A command field filled by a policy.
 #[derive(Debug, Clone, Serialize)]
 pub struct Mapped {
-    /// The command field.
+    /// The command field (the target aggregate's id field included).
     pub field: String,
-    /// The event field it comes from, or `None` for a server-assigned id left to the
-    /// generator.
-    pub from_event_field: Option<String>,
-    /// The event field is the triggering aggregate's id.
-    pub from_aggregate_id: bool,
+    /// Where the value comes from.
+    pub from: MapSource,
+    /// The event field it comes from, when `from` is `event_field`.
+    pub event_field: Option<String>,
     /// The source needs `.clone()` (it is not `Copy`).
     pub clone: bool,
+}
+
+/// Where a policy takes a command field from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MapSource {
+    /// The triggering event's field `event_field`.
+    EventField,
+    /// The id of the aggregate that recorded the triggering event.
+    AggregateId,
+    /// A fresh id: the target aggregate's ids are server-assigned and the command creates it.
+    NewId,
+    /// `None`: an optional field nothing carries.
+    Absent,
 }

@@ -1,0 +1,544 @@
+//! Parsing a spec: TOML text → [`RawSpec`], with every syntax and shape mistake recorded.
+//!
+//! Nothing here resolves names; that is the checker's job ([`crate::check`]). A table that
+//! cannot be read is skipped with a diagnostic and reading goes on, so one run reports all.
+
+pub mod raw;
+mod reader;
+
+use toml::de::{DeTable, DeValue};
+use toml::Spanned;
+
+use crate::diagnostic::{Code, Diagnostic, Diagnostics};
+use raw::*;
+use reader::{string, strings, Table};
+
+const TOP_KEYS: &[&str] = &[
+    "context",
+    "enums",
+    "value_objects",
+    "aggregates",
+    "read_models",
+    "policies",
+];
+const FIELD_KEYS: &[&str] = &[
+    "type",
+    "doc",
+    "required",
+    "min_len",
+    "max_len",
+    "pattern",
+    "email",
+    "min",
+    "max",
+    "min_items",
+    "max_items",
+];
+
+/// Parses `text` into a raw spec. Syntax errors are diagnostics too; the returned spec holds
+/// whatever could be read.
+///
+/// ```
+/// use seedwork_cli::diagnostic::Diagnostics;
+/// let mut diagnostics = Diagnostics::default();
+/// let spec = seedwork_cli::spec::parse("[context]\nname = \"shop\"\nnmae = 1\n", &mut diagnostics);
+/// assert_eq!(spec.context.and_then(|c| c.name).map(|n| n.value).as_deref(), Some("shop"));
+/// assert_eq!(diagnostics.len(), 1); // unknown key `nmae`; did you mean `name`?
+/// ```
+pub fn parse(text: &str, diagnostics: &mut Diagnostics) -> RawSpec {
+    let (document, errors) = DeTable::parse_recoverable(text);
+    for error in &errors {
+        let span = error.span().unwrap_or(0..0);
+        diagnostics.push(
+            Diagnostic::new(
+                Code::TomlSyntax,
+                span,
+                format!("invalid TOML: {}", error.message()),
+            )
+            .label("here"),
+        );
+    }
+    if !errors.is_empty() {
+        // A partly parsed tree gives misleading follow-up errors; syntax first.
+        return RawSpec::default();
+    }
+    let top = Table {
+        entries: document.get_ref(),
+        span: document.span(),
+        what: "the spec".to_owned(),
+    };
+    top.only(TOP_KEYS, diagnostics);
+    let mut spec = RawSpec::default();
+    match top.table("context", "`[context]`", diagnostics) {
+        Some(context) => spec.context = Some(read_context(&context, diagnostics)),
+        None if top.get("context").is_none() => {
+            diagnostics.push(
+                Diagnostic::new(Code::MissingKey, 0..0, "the spec has no `[context]` table")
+                    .help("start the spec with `[context]` and `name = \"my_context\"`"),
+            );
+        }
+        None => {}
+    }
+    for (name, value) in named_tables(&top, "enums", "enum", diagnostics) {
+        if let Some(table) = Table::from_value(value, format!("enum `{}`", name.value), diagnostics)
+        {
+            spec.enums.push(read_enum(name, &table, diagnostics));
+        }
+    }
+    for (name, value) in named_tables(&top, "value_objects", "value object", diagnostics) {
+        let what = format!("value object `{}`", name.value);
+        if let Some(table) = Table::from_value(value, what, diagnostics) {
+            spec.value_objects
+                .push(read_struct(name, &table, diagnostics));
+        }
+    }
+    for (name, value) in named_tables(&top, "aggregates", "aggregate", diagnostics) {
+        let what = format!("aggregate `{}`", name.value);
+        if let Some(table) = Table::from_value(value, what, diagnostics) {
+            spec.aggregates
+                .push(read_aggregate(name, &table, diagnostics));
+        }
+    }
+    for (name, value) in named_tables(&top, "read_models", "read model", diagnostics) {
+        let what = format!("read model `{}`", name.value);
+        if let Some(table) = Table::from_value(value, what, diagnostics) {
+            spec.read_models
+                .push(read_read_model(name, &table, diagnostics));
+        }
+    }
+    for (name, value) in named_tables(&top, "policies", "policy", diagnostics) {
+        let what = format!("policy `{}`", name.value);
+        if let Some(table) = Table::from_value(value, what, diagnostics) {
+            spec.policies.push(read_policy(name, &table, diagnostics));
+        }
+    }
+    spec
+}
+
+/// The entries of the table at `key` (`[aggregates.Order]` → `Order`).
+fn named_tables<'a, 'i>(
+    parent: &Table<'a, 'i>,
+    key: &str,
+    kind: &str,
+    diagnostics: &mut Diagnostics,
+) -> Vec<(Sp<String>, &'a Spanned<DeValue<'i>>)> {
+    let what = format!("`{key}` of {}", parent.what);
+    match parent.table(key, what, diagnostics) {
+        Some(table) => table.entries().collect(),
+        None => {
+            let _ = kind;
+            Vec::new()
+        }
+    }
+}
+
+fn read_context(table: &Table<'_, '_>, diagnostics: &mut Diagnostics) -> RawContext {
+    table.only(&["name", "doc", "version"], diagnostics);
+    let name = table.string("name", diagnostics);
+    if table.get("name").is_none() {
+        table.missing("name", diagnostics);
+    }
+    RawContext {
+        span: table.span.clone(),
+        name,
+        doc: table.string("doc", diagnostics),
+        version: table.string("version", diagnostics),
+    }
+}
+
+fn read_enum(name: Sp<String>, table: &Table<'_, '_>, diagnostics: &mut Diagnostics) -> RawEnum {
+    table.only(&["doc", "variants"], diagnostics);
+    let what = format!("`variants` of {}", table.what);
+    let (variants, variants_span) = match table.get("variants") {
+        Some(value) => (named_docs(value, &what, diagnostics), value.span()),
+        None => {
+            table.missing("variants", diagnostics);
+            (Vec::new(), name.span.clone())
+        }
+    };
+    RawEnum {
+        doc: table.string("doc", diagnostics),
+        name,
+        variants,
+        variants_span,
+    }
+}
+
+/// `["A", "B"]` or `{ A = "doc", B = "doc" }`.
+fn named_docs(
+    value: &Spanned<DeValue<'_>>,
+    what: &str,
+    diagnostics: &mut Diagnostics,
+) -> Vec<(Sp<String>, Option<Sp<String>>)> {
+    match value.get_ref() {
+        DeValue::Table(_) => {
+            let Some(table) = Table::from_value(value, what, diagnostics) else {
+                return Vec::new();
+            };
+            table
+                .entries()
+                .map(|(name, doc)| {
+                    let doc = string(doc, &format!("the doc of `{}`", name.value), diagnostics);
+                    (name, doc)
+                })
+                .collect()
+        }
+        _ => strings(value, what, diagnostics)
+            .map(|list| list.value.into_iter().map(|name| (name, None)).collect())
+            .unwrap_or_default(),
+    }
+}
+
+fn read_struct(
+    name: Sp<String>,
+    table: &Table<'_, '_>,
+    diagnostics: &mut Diagnostics,
+) -> RawStruct {
+    table.only(&["doc", "fields"], diagnostics);
+    RawStruct {
+        doc: table.string("doc", diagnostics),
+        fields: read_fields(table, diagnostics),
+        name,
+    }
+}
+
+fn read_fields(owner: &Table<'_, '_>, diagnostics: &mut Diagnostics) -> Vec<RawField> {
+    let what = format!("`fields` of {}", owner.what);
+    let Some(fields) = owner.table("fields", what, diagnostics) else {
+        return Vec::new();
+    };
+    fields
+        .entries()
+        .filter_map(|(name, value)| read_field(name, value, &owner.what, diagnostics))
+        .collect()
+}
+
+fn read_field(
+    name: Sp<String>,
+    value: &Spanned<DeValue<'_>>,
+    owner: &str,
+    diagnostics: &mut Diagnostics,
+) -> Option<RawField> {
+    let what = format!("field `{}` of {owner}", name.value);
+    let mut field = RawField {
+        name,
+        ty: Sp::new(String::new(), value.span()),
+        doc: None,
+        required: None,
+        min_len: None,
+        max_len: None,
+        pattern: None,
+        email: None,
+        min: None,
+        max: None,
+        min_items: None,
+        max_items: None,
+    };
+    match value.get_ref() {
+        DeValue::String(ty) => {
+            field.ty = Sp::new(ty.to_string(), value.span());
+            Some(field)
+        }
+        DeValue::Table(_) => {
+            let table = Table::from_value(value, what, diagnostics)?;
+            table.only(FIELD_KEYS, diagnostics);
+            match table.string("type", diagnostics) {
+                Some(ty) => field.ty = ty,
+                None => {
+                    if table.get("type").is_none() {
+                        table.missing("type", diagnostics);
+                    }
+                    return None;
+                }
+            }
+            field.doc = table.string("doc", diagnostics);
+            field.required = table.boolean("required", diagnostics);
+            field.min_len = table.count("min_len", diagnostics);
+            field.max_len = table.count("max_len", diagnostics);
+            field.pattern = table.string("pattern", diagnostics);
+            field.email = table.boolean("email", diagnostics);
+            field.min = table.number("min", diagnostics);
+            field.max = table.number("max", diagnostics);
+            field.min_items = table.count("min_items", diagnostics);
+            field.max_items = table.count("max_items", diagnostics);
+            Some(field)
+        }
+        other => {
+            diagnostics.push(reader::wrong_type(
+                value.span(),
+                &what,
+                "a type name or a table with `type`",
+                other,
+            ));
+            None
+        }
+    }
+}
+
+fn read_aggregate(
+    name: Sp<String>,
+    table: &Table<'_, '_>,
+    diagnostics: &mut Diagnostics,
+) -> RawAggregate {
+    table.only(
+        &[
+            "doc",
+            "id",
+            "storage",
+            "fields",
+            "lifecycle",
+            "entities",
+            "events",
+            "commands",
+        ],
+        diagnostics,
+    );
+    let id = table.get("id").and_then(|value| match value.get_ref() {
+        DeValue::Table(_) => {
+            let id_table =
+                Table::from_value(value, format!("`id` of {}", table.what), diagnostics)?;
+            id_table.only(&["type", "assigned"], diagnostics);
+            let ty = id_table.string("type", diagnostics);
+            if id_table.get("type").is_none() {
+                id_table.missing("type", diagnostics);
+            }
+            Some((ty?, id_table.string("assigned", diagnostics)))
+        }
+        _ => string(value, &format!("`id` of {}", table.what), diagnostics).map(|ty| (ty, None)),
+    });
+    let lifecycle = table
+        .table(
+            "lifecycle",
+            format!("the lifecycle of {}", table.what),
+            diagnostics,
+        )
+        .map(|lifecycle| {
+            lifecycle.only(&["initial", "states", "terminal"], diagnostics);
+            let states = match lifecycle.get("states") {
+                Some(value) => named_docs(
+                    value,
+                    &format!("`states` of {}", lifecycle.what),
+                    diagnostics,
+                ),
+                None => {
+                    lifecycle.missing("states", diagnostics);
+                    Vec::new()
+                }
+            };
+            if lifecycle.get("initial").is_none() {
+                lifecycle.missing("initial", diagnostics);
+            }
+            RawLifecycle {
+                span: lifecycle.span.clone(),
+                initial: lifecycle.string("initial", diagnostics),
+                states,
+                terminal: lifecycle
+                    .strings("terminal", diagnostics)
+                    .map(|list| list.value)
+                    .unwrap_or_default(),
+            }
+        });
+    let aggregate = name.value.clone();
+    let entities = named_tables(table, "entities", "entity", diagnostics)
+        .into_iter()
+        .filter_map(|(name, value)| {
+            let what = format!("entity `{}` of aggregate `{aggregate}`", name.value);
+            let entity = Table::from_value(value, what, diagnostics)?;
+            Some(read_struct(name, &entity, diagnostics))
+        })
+        .collect();
+    let events = named_tables(table, "events", "event", diagnostics)
+        .into_iter()
+        .filter_map(|(name, value)| {
+            let what = format!("event `{}`", name.value);
+            let event = Table::from_value(value, what, diagnostics)?;
+            event.only(&["doc", "version", "integration", "fields"], diagnostics);
+            Some(RawEvent {
+                doc: event.string("doc", diagnostics),
+                version: event.count("version", diagnostics),
+                integration: event.boolean("integration", diagnostics),
+                fields: read_fields(&event, diagnostics),
+                name,
+            })
+        })
+        .collect();
+    let commands = named_tables(table, "commands", "command", diagnostics)
+        .into_iter()
+        .filter_map(|(name, value)| {
+            let what = format!("command `{}`", name.value);
+            let command = Table::from_value(value, what, diagnostics)?;
+            Some(read_command(name, &command, diagnostics))
+        })
+        .collect();
+    RawAggregate {
+        doc: table.string("doc", diagnostics),
+        id,
+        storage: table.string("storage", diagnostics),
+        fields: read_fields(table, diagnostics),
+        lifecycle,
+        entities,
+        events,
+        commands,
+        name,
+    }
+}
+
+fn read_command(
+    name: Sp<String>,
+    table: &Table<'_, '_>,
+    diagnostics: &mut Diagnostics,
+) -> RawCommand {
+    table.only(
+        &[
+            "doc",
+            "creates",
+            "fields",
+            "from",
+            "to",
+            "emits",
+            "roles",
+            "idempotent",
+            "http",
+        ],
+        diagnostics,
+    );
+    RawCommand {
+        span: table.span.clone(),
+        doc: table.string("doc", diagnostics),
+        creates: table.boolean("creates", diagnostics),
+        fields: read_fields(table, diagnostics),
+        from: table.strings("from", diagnostics),
+        to: table.string("to", diagnostics),
+        emits: table.strings("emits", diagnostics),
+        roles: table
+            .strings("roles", diagnostics)
+            .map(|l| l.value)
+            .unwrap_or_default(),
+        idempotent: table.boolean("idempotent", diagnostics),
+        http: read_http(table, diagnostics),
+        name,
+    }
+}
+
+fn read_http(owner: &Table<'_, '_>, diagnostics: &mut Diagnostics) -> Option<RawHttp> {
+    let http = owner.table("http", format!("`http` of {}", owner.what), diagnostics)?;
+    http.only(&["method", "path"], diagnostics);
+    Some(RawHttp {
+        method: http.string("method", diagnostics),
+        path: http.string("path", diagnostics),
+    })
+}
+
+fn read_read_model(
+    name: Sp<String>,
+    table: &Table<'_, '_>,
+    diagnostics: &mut Diagnostics,
+) -> RawReadModel {
+    table.only(
+        &[
+            "doc",
+            "key",
+            "fields",
+            "updated_by",
+            "removed_by",
+            "queries",
+        ],
+        diagnostics,
+    );
+    if table.get("key").is_none() {
+        table.missing("key", diagnostics);
+    }
+    let what = format!("`updated_by` of {}", table.what);
+    let updated_by = match table.get("updated_by") {
+        Some(value) if matches!(value.get_ref(), DeValue::Table(_)) => {
+            Table::from_value(value, what.clone(), diagnostics)
+                .map(|updates| {
+                    updates
+                        .entries()
+                        .map(|(event, fields)| {
+                            let what = format!("the fields `{}` updates", event.value);
+                            let fields = strings(fields, &what, diagnostics).map(|l| l.value);
+                            (event, Some(fields.unwrap_or_default()))
+                        })
+                        .collect()
+                })
+                .unwrap_or_default()
+        }
+        Some(value) => strings(value, &what, diagnostics)
+            .map(|list| list.value.into_iter().map(|event| (event, None)).collect())
+            .unwrap_or_default(),
+        None => Vec::new(),
+    };
+    let read_model = name.value.clone();
+    let queries = named_tables(table, "queries", "query", diagnostics)
+        .into_iter()
+        .filter_map(|(name, value)| {
+            let what = format!("query `{}` of read model `{read_model}`", name.value);
+            let query = Table::from_value(value, what, diagnostics)?;
+            query.only(
+                &["doc", "kind", "filters", "page_size", "roles", "http"],
+                diagnostics,
+            );
+            Some(RawQuery {
+                doc: query.string("doc", diagnostics),
+                kind: query.string("kind", diagnostics),
+                filters: query
+                    .strings("filters", diagnostics)
+                    .map(|l| l.value)
+                    .unwrap_or_default(),
+                page_size: query.count("page_size", diagnostics),
+                roles: query
+                    .strings("roles", diagnostics)
+                    .map(|l| l.value)
+                    .unwrap_or_default(),
+                http: read_http(&query, diagnostics),
+                name,
+            })
+        })
+        .collect();
+    RawReadModel {
+        span: table.span.clone(),
+        doc: table.string("doc", diagnostics),
+        key: table.string("key", diagnostics),
+        fields: read_fields(table, diagnostics),
+        updated_by,
+        removed_by: table
+            .strings("removed_by", diagnostics)
+            .map(|l| l.value)
+            .unwrap_or_default(),
+        queries,
+        name,
+    }
+}
+
+fn read_policy(
+    name: Sp<String>,
+    table: &Table<'_, '_>,
+    diagnostics: &mut Diagnostics,
+) -> RawPolicy {
+    table.only(&["doc", "on", "send", "map"], diagnostics);
+    for key in ["on", "send"] {
+        if table.get(key).is_none() {
+            table.missing(key, diagnostics);
+        }
+    }
+    let map = table
+        .table("map", format!("`map` of {}", table.what), diagnostics)
+        .map(|map| {
+            map.entries()
+                .filter_map(|(field, value)| {
+                    let what = format!("the event field mapped to `{}`", field.value);
+                    string(value, &what, diagnostics).map(|source| (field, source))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    RawPolicy {
+        span: table.span.clone(),
+        doc: table.string("doc", diagnostics),
+        on: table.string("on", diagnostics),
+        send: table.string("send", diagnostics),
+        map,
+        name,
+    }
+}
