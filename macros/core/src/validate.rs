@@ -74,6 +74,17 @@ fn shape(ty: &Type) -> Shape {
     }
 }
 
+fn is_primitive_number(ty: &Type) -> bool {
+    let inner = option_inner(ty).unwrap_or(ty);
+    matches!(inner, Type::Path(path) if path.path.segments.last().is_some_and(|s| {
+        matches!(
+            s.ident.to_string().as_str(),
+            "u8" | "u16" | "u32" | "u64" | "u128" | "usize" | "i8" | "i16" | "i32" | "i64" | "i128"
+                | "isize" | "f32" | "f64"
+        )
+    }))
+}
+
 fn is_float(ty: &Type) -> bool {
     matches!(ty, Type::Path(path) if path.path.segments.last().is_some_and(|s| s.ident == "f32" || s.ident == "f64"))
 }
@@ -291,6 +302,16 @@ pub(crate) fn rules_of(fields: &Fields, errors: &mut Errors) -> Vec<FieldRules> 
 fn bound(lit: &Option<Lit>, ty: &Type, as_float: bool) -> TokenStream {
     match lit {
         None => quote!(::core::option::Option::None),
+        // `Decimal` and other non-primitive numbers: parse the bound as text, so `0.01` is
+        // exact and the type needs only `FromStr`. The literal was checked when written.
+        Some(lit) if !is_primitive_number(ty) && number(lit).is_some() => {
+            let text = match lit {
+                Lit::Int(int) => int.base10_digits().to_owned(),
+                Lit::Float(float) => float.base10_digits().to_owned(),
+                _ => String::new(),
+            };
+            quote!(::core::str::FromStr::from_str(#text).ok())
+        }
         Some(Lit::Int(int)) if as_float && is_float(ty) => {
             let float = syn::LitFloat::new(&format!("{}.0", int.base10_digits()), int.span());
             quote!(::core::option::Option::Some(#float))
