@@ -5,6 +5,7 @@
 pub mod check;
 pub mod diagnostic;
 pub mod files;
+pub mod graph;
 pub mod model;
 pub mod names;
 pub mod schema;
