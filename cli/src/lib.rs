@@ -8,6 +8,8 @@ pub mod files;
 pub mod graph;
 pub mod model;
 pub mod names;
+pub mod render;
 pub mod schema;
 pub mod spec;
+pub mod verify;
 pub mod write;

@@ -1,0 +1,360 @@
+//! Rendering: the validated [`Model`] → a [`FileSet`] of a complete generated crate.
+//!
+//! [`OUTPUTS`] says which template renders to which path, with which ownership, once for the
+//! project or once per aggregate. Every template sees the same context:
+//!
+//! | key | what |
+//! |---|---|
+//! | `model` | the whole [`Model`], as is |
+//! | `options` | the [`RenderOptions`] |
+//! | `project` | values computed from the model for the project-wide files (imports) |
+//! | `aggregate` | per-aggregate templates only: the [`Aggregate`](crate::model::Aggregate) |
+//! | `view` | per-aggregate templates only: handlers with their event fields' sources, appliers, imports |
+//! | `tests` | per-aggregate templates only: the planned tests (see [`scenarios`](self)) |
+//!
+//! Rendering never touches the disk and is deterministic: no clock, no paths but those in
+//! [`RenderOptions`], no hash-map iteration. [`crate::verify`] then parses and formats the
+//! result.
+
+pub mod filters;
+mod samples;
+mod scenarios;
+pub mod templates;
+mod view;
+
+use serde::Serialize;
+
+use crate::files::{FileSet, Ownership};
+use crate::model::Model;
+
+pub use templates::{eject, TemplateError, TemplateSet};
+
+/// What rendering needs besides the model, decided by the CLI.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RenderOptions {
+    /// The right-hand side of the generated `Cargo.toml`'s `seedwork` dependency, as TOML:
+    /// `{ path = "../../runtime", features = ["sqlite"] }` or `{ version = "0.1", features = ["sqlite"] }`.
+    pub runtime_dependency: String,
+}
+
+/// Why rendering failed.
+#[derive(Debug, thiserror::Error)]
+pub enum RenderError {
+    /// A template does not parse, or failed while rendering.
+    #[error("template `{template}`{}: {message}", origin.as_ref().map(|o| format!(" ({o})")).unwrap_or_default())]
+    Template {
+        /// The template's name.
+        template: String,
+        /// Where an overridden template was read from.
+        origin: Option<String>,
+        /// Tera's message with all its causes.
+        message: String,
+    },
+    /// The template set lacks a template that rendering needs.
+    #[error("the template set has no `{0}`")]
+    MissingTemplate(String),
+    /// Two outputs landed on one path (an aggregate named like a fixed module, say `types`).
+    #[error("both `{first}` and `{second}` render to `{path}`; rename the aggregate")]
+    PathClash {
+        /// The path.
+        path: String,
+        /// The template rendered there first.
+        first: String,
+        /// The template that rendered there again.
+        second: String,
+    },
+}
+
+/// How many files a template renders.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// One file for the project, at this path.
+    Project(&'static str),
+    /// One file per aggregate: prefix, the aggregate's `snake_case` name, suffix.
+    PerAggregate(&'static str, &'static str),
+}
+
+/// When a project-wide file exists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum When {
+    /// Always.
+    Always,
+    /// The model has enums or value objects.
+    HasTypes,
+    /// The model has read models.
+    HasReadModels,
+}
+
+/// One template and the files it renders.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Output {
+    /// The template's name.
+    pub template: &'static str,
+    /// Where it renders to.
+    pub scope: Scope,
+    /// Who owns the files.
+    pub ownership: Ownership,
+    /// Whether it renders at all.
+    pub when: When,
+}
+
+const fn output(template: &'static str, scope: Scope, ownership: Ownership, when: When) -> Output {
+    Output {
+        template,
+        scope,
+        ownership,
+        when,
+    }
+}
+
+/// Every file of a generated project, and its template. The HTTP API will add an `api`
+/// module under `src/generated/` and its own lines here.
+pub const OUTPUTS: &[Output] = &[
+    output(
+        "Cargo.toml.tera",
+        Scope::Project("Cargo.toml"),
+        Ownership::User,
+        When::Always,
+    ),
+    output(
+        "gitignore.tera",
+        Scope::Project(".gitignore"),
+        Ownership::User,
+        When::Always,
+    ),
+    output(
+        "src/lib.rs.tera",
+        Scope::Project("src/lib.rs"),
+        Ownership::User,
+        When::Always,
+    ),
+    output(
+        "src/main.rs.tera",
+        Scope::Project("src/main.rs"),
+        Ownership::User,
+        When::Always,
+    ),
+    output(
+        "src/generated/mod.rs.tera",
+        Scope::Project("src/generated/mod.rs"),
+        Ownership::Generated,
+        When::Always,
+    ),
+    output(
+        "src/generated/domain/mod.rs.tera",
+        Scope::Project("src/generated/domain/mod.rs"),
+        Ownership::Generated,
+        When::Always,
+    ),
+    output(
+        "src/generated/domain/types.rs.tera",
+        Scope::Project("src/generated/domain/types.rs"),
+        Ownership::Generated,
+        When::HasTypes,
+    ),
+    output(
+        "src/generated/application/mod.rs.tera",
+        Scope::Project("src/generated/application/mod.rs"),
+        Ownership::Generated,
+        When::Always,
+    ),
+    output(
+        "src/generated/application/read_models.rs.tera",
+        Scope::Project("src/generated/application/read_models.rs"),
+        Ownership::Generated,
+        When::HasReadModels,
+    ),
+    output(
+        "src/rules/mod.rs.tera",
+        Scope::Project("src/rules/mod.rs"),
+        Ownership::Generated,
+        When::Always,
+    ),
+    output(
+        "src/generated/domain/aggregate.rs.tera",
+        Scope::PerAggregate("src/generated/domain/", ".rs"),
+        Ownership::Generated,
+        When::Always,
+    ),
+    output(
+        "src/rules/aggregate.rs.tera",
+        Scope::PerAggregate("src/rules/", ".rs"),
+        Ownership::User,
+        When::Always,
+    ),
+    output(
+        "tests/generated_aggregate.rs.tera",
+        Scope::PerAggregate("tests/generated_", ".rs"),
+        Ownership::Generated,
+        When::Always,
+    ),
+];
+
+/// The template that renders the file at `path` of a generated project, if any.
+///
+/// ```
+/// use seedwork_cli::render::template_for_path;
+/// assert_eq!(template_for_path("src/generated/domain/order.rs"), Some("src/generated/domain/aggregate.rs.tera"));
+/// assert_eq!(template_for_path("src/generated/domain/mod.rs"), Some("src/generated/domain/mod.rs.tera"));
+/// assert_eq!(template_for_path("README.md"), None);
+/// ```
+pub fn template_for_path(path: &str) -> Option<&'static str> {
+    let fixed = OUTPUTS
+        .iter()
+        .find(|o| matches!(o.scope, Scope::Project(fixed) if fixed == path));
+    let per_aggregate = || {
+        OUTPUTS.iter().find(|o| match o.scope {
+            Scope::PerAggregate(prefix, suffix) => path
+                .strip_prefix(prefix)
+                .and_then(|rest| rest.strip_suffix(suffix))
+                .is_some_and(|name| !name.is_empty() && !name.contains('/')),
+            Scope::Project(_) => false,
+        })
+    };
+    fixed.or_else(per_aggregate).map(|o| o.template)
+}
+
+/// The context every template sees.
+#[derive(Serialize)]
+struct Context<'a> {
+    model: &'a Model,
+    options: &'a RenderOptions,
+    project: &'a view::ProjectView,
+    aggregate: Option<&'a crate::model::Aggregate>,
+    view: Option<view::AggregateView<'a>>,
+    tests: Option<scenarios::TestPlan>,
+}
+
+/// Renders every file of the project `model` describes. The result is not formatted yet:
+/// [`crate::verify::check_and_format`] parses and formats it.
+pub fn render(
+    model: &Model,
+    templates: &TemplateSet,
+    options: &RenderOptions,
+) -> Result<FileSet, RenderError> {
+    let tera = engine(templates)?;
+    let project = view::project_view(model);
+    let mut files = FileSet::default();
+    let mut origins: std::collections::BTreeMap<String, &'static str> = Default::default();
+    let mut add = |files: &mut FileSet, path: String, output: &Output, contents: String| {
+        if let Some(first) = origins.insert(path.clone(), output.template) {
+            return Err(RenderError::PathClash {
+                path,
+                first: first.to_owned(),
+                second: output.template.to_owned(),
+            });
+        }
+        files.insert(path, output.ownership, contents);
+        Ok(())
+    };
+    for output in OUTPUTS {
+        let wanted = match output.when {
+            When::Always => true,
+            When::HasTypes => project.has_types,
+            When::HasReadModels => !model.read_models.is_empty(),
+        };
+        if !wanted {
+            continue;
+        }
+        match output.scope {
+            Scope::Project(path) => {
+                let context = Context {
+                    model,
+                    options,
+                    project: &project,
+                    aggregate: None,
+                    view: None,
+                    tests: None,
+                };
+                let contents = render_one(&tera, templates, output.template, &context)?;
+                add(&mut files, path.to_owned(), output, contents)?;
+            }
+            Scope::PerAggregate(prefix, suffix) => {
+                for aggregate in &model.aggregates {
+                    let context = Context {
+                        model,
+                        options,
+                        project: &project,
+                        aggregate: Some(aggregate),
+                        view: Some(view::aggregate_view(model, aggregate)),
+                        tests: Some(scenarios::plan(model, aggregate)),
+                    };
+                    let contents = render_one(&tera, templates, output.template, &context)?;
+                    let path = format!("{prefix}{}{suffix}", aggregate.names.snake);
+                    add(&mut files, path, output, contents)?;
+                }
+            }
+        }
+    }
+    Ok(files)
+}
+
+/// A tera instance with every template of `templates` and the filters.
+fn engine(templates: &TemplateSet) -> Result<tera::Tera, RenderError> {
+    let mut tera = tera::Tera::default();
+    tera.autoescape_on(Vec::new());
+    filters::register(&mut tera);
+    for output in OUTPUTS {
+        if templates.get(output.template).is_none() {
+            return Err(RenderError::MissingTemplate(output.template.to_owned()));
+        }
+    }
+    let raw: Vec<(&str, &str)> = templates
+        .iter()
+        .map(|(name, template)| (name, template.text.as_str()))
+        .collect();
+    tera.add_raw_templates(raw).map_err(|error| {
+        // Tera names the template that failed to parse in its message.
+        RenderError::Template {
+            template: failing_template(&error, templates).unwrap_or_else(|| "?".to_owned()),
+            origin: None,
+            message: chain(&error),
+        }
+    })?;
+    Ok(tera)
+}
+
+fn render_one(
+    tera: &tera::Tera,
+    templates: &TemplateSet,
+    name: &str,
+    context: &Context<'_>,
+) -> Result<String, RenderError> {
+    let failed = |message: String| RenderError::Template {
+        template: name.to_owned(),
+        origin: origin(templates, name),
+        message,
+    };
+    let context = tera::Context::from_serialize(context).map_err(|e| failed(chain(&e)))?;
+    tera.render(name, &context).map_err(|e| failed(chain(&e)))
+}
+
+fn origin(templates: &TemplateSet, name: &str) -> Option<String> {
+    match &templates.get(name)?.origin {
+        templates::Origin::Embedded => None,
+        templates::Origin::Override(path) => Some(path.display().to_string()),
+    }
+}
+
+/// The name of the template a parse error is about, found in its message.
+fn failing_template(error: &tera::Error, templates: &TemplateSet) -> Option<String> {
+    let text = chain(error);
+    templates
+        .iter()
+        .map(|(name, _)| name)
+        .filter(|name| text.contains(&format!("'{name}'")))
+        .max_by_key(|name| name.len())
+        .map(ToOwned::to_owned)
+}
+
+/// An error and all its causes, one per line.
+fn chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str("\n  ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}

@@ -1,0 +1,131 @@
+//! End to end: every example spec (and a hand-built model) is checked, rendered and verified,
+//! written to a temporary directory, and the generated project must then pass `cargo fmt
+//! --check`, `cargo clippy --all-targets -- -D warnings` and `cargo test`, and its `main` must
+//! run against a fresh SQLite database.
+//!
+//! The generated projects share the workspace's target directory (`$CARGO_TARGET_DIR`, else
+//! `<workspace>/target`) and start from the workspace's `Cargo.lock`, so the dependencies they
+//! share with the workspace resolve to the same versions and are compiled once.
+
+mod render_support;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use seedwork_cli::model::Model;
+use seedwork_cli::render::{render, RenderOptions, TemplateSet};
+use seedwork_cli::verify::check_and_format;
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("the cli crate sits in the workspace")
+        .to_owned()
+}
+
+fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .filter(|dir| !dir.is_empty())
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace().join("target"))
+}
+
+/// The models whose projects are built: every example spec, and the hand-built model of the
+/// render tests (which exercises cases the examples do not).
+fn models() -> Vec<(String, Model)> {
+    let mut models = vec![("hand-built".to_owned(), render_support::pizzeria())];
+    let mut specs: Vec<PathBuf> = std::fs::read_dir(workspace().join("examples"))
+        .expect("examples/ exists")
+        .map(|entry| entry.expect("a directory entry").path().join("domain.toml"))
+        .filter(|spec| spec.exists())
+        .collect();
+    specs.sort();
+    assert!(!specs.is_empty(), "no example spec");
+    for spec in specs {
+        let (source, checked) = seedwork_cli::check::load(&spec).expect("reads the spec");
+        let model = checked.model.unwrap_or_else(|| {
+            panic!(
+                "{} does not check:\n{}",
+                spec.display(),
+                checked.diagnostics.to_text(&source)
+            )
+        });
+        let name = spec
+            .parent()
+            .and_then(Path::file_name)
+            .expect("examples/<name>/domain.toml")
+            .to_string_lossy()
+            .into_owned();
+        models.push((name, model));
+    }
+    models
+}
+
+/// Runs `cargo args…` in `dir`, failing the test with its output when it fails.
+fn cargo(dir: &Path, args: &[&str], envs: &[(&str, &Path)]) -> String {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut command = Command::new(cargo);
+    command
+        .args(args)
+        .current_dir(dir)
+        .env("CARGO_TARGET_DIR", target_dir())
+        .env("CARGO_TERM_COLOR", "never");
+    for (key, value) in envs {
+        command.env(key, value);
+    }
+    let output = command.output().expect("cargo runs");
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(
+        output.status.success(),
+        "`cargo {}` failed in {}:\n{stdout}\n{}",
+        args.join(" "),
+        dir.display(),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    stdout
+}
+
+#[test]
+fn generated_projects_format_lint_test_and_run() {
+    let root = tempfile::tempdir().expect("a temporary directory");
+    let runtime = workspace().join("runtime");
+    let options = RenderOptions {
+        runtime_dependency: format!(
+            "{{ path = {}, features = [\"sqlite\"] }}",
+            seedwork_cli::render::filters::toml_literal(&runtime.display().to_string())
+        ),
+    };
+    for (name, model) in models() {
+        let mut files = render(&model, &TemplateSet::embedded(), &options).expect("renders");
+        check_and_format(&mut files).expect("verifies");
+        let dir = root.path().join(&name);
+        for (path, file) in files.iter() {
+            let target = dir.join(path);
+            std::fs::create_dir_all(target.parent().expect("a parent"))
+                .expect("creates directories");
+            std::fs::write(&target, &file.contents).expect("writes");
+        }
+        std::fs::copy(workspace().join("Cargo.lock"), dir.join("Cargo.lock"))
+            .expect("copies the lock file");
+
+        cargo(&dir, &["fmt", "--check"], &[]);
+        cargo(
+            &dir,
+            &["clippy", "--all-targets", "--", "-D", "warnings"],
+            &[],
+        );
+        cargo(&dir, &["test"], &[]);
+        let database = dir.join("run.db");
+        let stdout = cargo(&dir, &["run", "--quiet"], &[("DATABASE_URL", &database)]);
+        for aggregate in &model.aggregates {
+            for command in &aggregate.commands {
+                assert!(
+                    stdout.contains(&command.names.name),
+                    "`{name}` does not list `{}`:\n{stdout}",
+                    command.names.name
+                );
+            }
+        }
+        assert!(database.exists(), "`{name}` did not create its database");
+    }
+}
