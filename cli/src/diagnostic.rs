@@ -154,29 +154,52 @@ pub struct Diagnostic {
     pub label: Option<String>,
     /// How to fix it ("did you mean `OrderPlaced`?").
     pub help: Option<String>,
+    /// The part of the value at `span` the finding is about (`PizzaLin` in `"Vec<PizzaLin>"`);
+    /// [`Diagnostics::focus_spans`] narrows the span to it.
+    pub focus: Option<String>,
 }
 
 impl Diagnostic {
     /// A finding at `span`.
+    ///
+    /// Control characters in the message (a name with a newline, say) are escaped, so a
+    /// diagnostic is always one line.
     pub fn new(code: Code, span: Range<usize>, message: impl Into<String>) -> Self {
         Diagnostic {
             code,
-            message: message.into(),
+            message: one_line(message.into()),
             span,
             label: None,
             help: None,
+            focus: None,
         }
     }
 
     /// Adds the text shown under the marker.
     pub fn label(mut self, label: impl Into<String>) -> Self {
-        self.label = Some(label.into());
+        self.label = Some(one_line(label.into()));
         self
     }
 
     /// Adds a suggestion.
     pub fn help(mut self, help: impl Into<String>) -> Self {
-        self.help = Some(help.into());
+        self.help = Some(one_line(help.into()));
+        self
+    }
+
+    /// Adds a suggestion unless there already is one.
+    pub fn help_or(self, help: impl Into<String>) -> Self {
+        if self.help.is_some() {
+            self
+        } else {
+            self.help(help)
+        }
+    }
+
+    /// Points at `part` of the value rather than at all of it, when the value is written
+    /// verbatim (a quoted string without escapes) and `part` occurs in it as a whole word.
+    pub fn focus(mut self, part: impl Into<String>) -> Self {
+        self.focus = Some(part.into());
         self
     }
 
@@ -229,6 +252,41 @@ impl SourceFile {
     }
 }
 
+/// `text` with control characters escaped (`\n`, `\u{7}`), everything else as is.
+fn one_line(text: String) -> String {
+    if !text.chars().any(char::is_control) {
+        return text;
+    }
+    text.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
+/// The range of `part` in the verbatim string literal at `span` of `text`, when it occurs there
+/// as a whole word.
+fn narrowed(text: &str, span: &Range<usize>, part: &str) -> Option<Range<usize>> {
+    let literal = text.get(span.clone())?;
+    let quote = literal.chars().next().filter(|c| *c == '"' || *c == '\'')?;
+    if literal.len() < 2 || !literal.ends_with(quote) || literal.contains('\\') {
+        return None;
+    }
+    let word = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    let inner = &literal[1..literal.len() - 1];
+    let at = inner.match_indices(part).map(|(at, _)| at).find(|&at| {
+        let before = inner[..at].chars().next_back();
+        let after = inner[at + part.len()..].chars().next();
+        !before.is_some_and(word) && !after.is_some_and(word)
+    })?;
+    let start = span.start + 1 + at;
+    Some(start..start + part.len())
+}
+
 fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
     while offset > 0 && !text.is_char_boundary(offset) {
         offset -= 1;
@@ -246,6 +304,27 @@ impl Diagnostics {
     /// Records a finding.
     pub fn push(&mut self, diagnostic: Diagnostic) {
         self.list.push(diagnostic);
+    }
+
+    /// Narrows the span of every finding with a [`Diagnostic::focus`] to that part of its
+    /// value, where the value is written verbatim in `text`.
+    ///
+    /// ```
+    /// use seedwork_cli::diagnostic::{Code, Diagnostic, Diagnostics};
+    /// let text = r#"pizzas = "Vec<PizzaLin>""#;
+    /// let mut diagnostics = Diagnostics::default();
+    /// diagnostics.push(Diagnostic::new(Code::UnknownType, 9..24, "unknown type").focus("PizzaLin"));
+    /// diagnostics.focus_spans(text);
+    /// assert_eq!(&text[diagnostics.iter().next().expect("one").span.clone()], "PizzaLin");
+    /// ```
+    pub fn focus_spans(&mut self, text: &str) {
+        for diagnostic in &mut self.list {
+            if let Some(part) = diagnostic.focus.take() {
+                if let Some(span) = narrowed(text, &diagnostic.span, &part) {
+                    diagnostic.span = span;
+                }
+            }
+        }
     }
 
     /// Every finding in the order found.
@@ -430,5 +509,52 @@ impl miette::Diagnostic for Rendered {
             (span.start, span.end.saturating_sub(span.start)),
         );
         Some(Box::new(std::iter::once(label)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_stay_on_one_line() {
+        let d = Diagnostic::new(Code::InvalidName, 0..1, "field `line\nbreak`")
+            .label("a\rb")
+            .help("tab\there");
+        assert_eq!(d.message, "field `line\\nbreak`");
+        assert_eq!(d.label.as_deref(), Some("a\\rb"));
+        assert_eq!(d.help.as_deref(), Some("tab\\there"));
+    }
+
+    #[test]
+    fn focus_narrows_to_a_whole_word_of_a_verbatim_string() {
+        let text = r#"a = "Vec<Line>", b = "Map<String, Lines>", c = "x\"Line""#;
+        let span = |needle: &str| {
+            let start = text.find(needle).expect("in the text");
+            start..start + needle.len()
+        };
+        let a = span(r#""Vec<Line>""#);
+        assert_eq!(narrowed(text, &a, "Line").map(|r| &text[r]), Some("Line"));
+        // `Line` is not a whole word of `Lines`.
+        let b = span(r#""Map<String, Lines>""#);
+        assert_eq!(narrowed(text, &b, "Line"), None);
+        assert_eq!(narrowed(text, &b, "Lines").map(|r| &text[r]), Some("Lines"));
+        // A string with escapes is not verbatim: offsets in the value are not offsets in the text.
+        let c = span(r#""x\"Line""#);
+        assert_eq!(narrowed(text, &c, "Line"), None);
+        // A key or a bare value is left alone.
+        assert_eq!(narrowed(text, &(0..1), "a"), None);
+    }
+
+    #[test]
+    fn line_columns_count_characters() {
+        let source = SourceFile::new("x.toml", "a = \"é\"\nb = 1\n");
+        assert_eq!(source.line_column(0), (1, 1));
+        assert_eq!(source.line_column(5), (1, 6));
+        // Inside `é`: the character's start.
+        assert_eq!(source.line_column(6), (1, 6));
+        assert_eq!(source.line_column(7), (1, 7));
+        assert_eq!(source.line_column(9), (2, 1));
+        assert_eq!(source.line_column(1000), (3, 1));
     }
 }

@@ -27,7 +27,8 @@ pub fn names(name: &str) -> Names {
     }
 }
 
-/// The English plural of a `snake_case` name (only its last word changes).
+/// The English plural of a `snake_case` name (only its last word changes). A name that is
+/// already plural (`open_orders`) stays as it is.
 ///
 /// ```
 /// use seedwork_cli::names::plural;
@@ -35,11 +36,18 @@ pub fn names(name: &str) -> Names {
 /// assert_eq!(plural("bank_account"), "bank_accounts");
 /// assert_eq!(plural("address"), "addresses");
 /// assert_eq!(plural("kitchen_entry"), "kitchen_entries");
+/// assert_eq!(plural("open_orders"), "open_orders");
 /// ```
 pub fn plural(snake: &str) -> String {
     let ends_with_any = |suffixes: &[&str]| suffixes.iter().any(|s| snake.ends_with(s));
-    if ends_with_any(&["s", "x", "z", "ch", "sh"]) {
+    if snake.ends_with("sis") {
+        // analysis → analyses
+        format!("{}es", &snake[..snake.len() - 2])
+    } else if ends_with_any(&["ss", "us", "x", "z", "ch", "sh"]) {
         format!("{snake}es")
+    } else if snake.ends_with('s') {
+        // Already plural: orders, pizzas, news.
+        snake.to_owned()
     } else if snake.ends_with('y')
         && !ends_with_any(&["ay", "ey", "iy", "oy", "uy"])
         && snake.len() > 1
@@ -170,6 +178,13 @@ mod tests {
         assert_eq!(plural("day"), "days");
         assert_eq!(plural("match"), "matches");
         assert_eq!(plural("y"), "ys");
+        assert_eq!(plural("status"), "statuses");
+        assert_eq!(plural("bus"), "buses");
+        assert_eq!(plural("analysis"), "analyses");
+        assert_eq!(plural("box"), "boxes");
+        assert_eq!(plural("pizzas"), "pizzas");
+        assert_eq!(plural("kitchen_tickets"), "kitchen_tickets");
+        assert_eq!(names("OpenOrders").plural_kebab, "open-orders");
     }
 
     #[test]

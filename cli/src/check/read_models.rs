@@ -444,17 +444,3 @@ fn push_unknown_event(
         .suggest(closest(&event.value, known.iter().copied())),
     );
 }
-
-trait HelpOr {
-    fn help_or(self, help: String) -> Self;
-}
-
-impl HelpOr for Diagnostic {
-    fn help_or(self, help: String) -> Self {
-        if self.help.is_some() {
-            self
-        } else {
-            self.help(help)
-        }
-    }
-}
