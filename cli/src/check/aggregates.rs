@@ -32,34 +32,28 @@ impl<'r, 'd> Checker<'r, 'd> {
                     )
                     .label("not a storage style")
                     .suggest(closest(other, ["event_sourced", "state_stored"]))
-                    .help_if_none("write `event_sourced` or `state_stored`"),
+                    .help_or("write `event_sourced` or `state_stored`"),
                 );
                 Storage::EventSourced
             }
         };
         let owner = format!("aggregate `{name}`");
-        let state_fields: Vec<StateField> = raw
-            .fields
-            .iter()
-            .filter_map(|f| fields::field(f, &owner, &resolver, self.diagnostics))
-            .map(|field| {
-                let stored_as_option = !field.ty.has_default;
-                StateField {
-                    stored_rust: if stored_as_option {
-                        format!("Option<{}>", field.ty.rust)
-                    } else {
-                        field.ty.rust.clone()
-                    },
-                    stored_as_option,
-                    field,
-                }
-            })
-            .collect();
-        names::case_collisions(
-            raw.fields.iter().map(|f| &f.name),
-            "field",
-            self.diagnostics,
-        );
+        let state_fields: Vec<StateField> =
+            fields::fields(&raw.fields, &owner, &resolver, self.diagnostics)
+                .into_iter()
+                .map(|field| {
+                    let stored_as_option = !field.ty.has_default;
+                    StateField {
+                        stored_rust: if stored_as_option {
+                            format!("Option<{}>", field.ty.rust)
+                        } else {
+                            field.ty.rust.clone()
+                        },
+                        stored_as_option,
+                        field,
+                    }
+                })
+                .collect();
         for field in &raw.fields {
             if field.name.value == "status" && raw.lifecycle.is_some() {
                 self.diagnostics.push(
@@ -77,23 +71,17 @@ impl<'r, 'd> Checker<'r, 'd> {
         let entities = raw
             .entities
             .iter()
-            .map(|entity| self.structure(entity, &format!("entity of `{name}`:"), &resolver))
+            .map(|entity| {
+                let owner = format!("entity `{}` of aggregate `{name}`", entity.name.value);
+                self.structure(entity, &owner, &resolver)
+            })
             .collect();
         let events: Vec<(Event, &RawEvent)> = raw
             .events
             .iter()
             .map(|event| {
                 let owner = format!("event `{}`", event.name.value);
-                let fields = event
-                    .fields
-                    .iter()
-                    .filter_map(|f| fields::field(f, &owner, &resolver, self.diagnostics))
-                    .collect::<Vec<_>>();
-                names::case_collisions(
-                    event.fields.iter().map(|f| &f.name),
-                    "field",
-                    self.diagnostics,
-                );
+                let fields = fields::fields(&event.fields, &owner, &resolver, self.diagnostics);
                 if let Some(version) = &event.version {
                     if version.value == 0 || version.value > u64::from(u32::MAX) {
                         self.diagnostics.push(
@@ -133,7 +121,14 @@ impl<'r, 'd> Checker<'r, 'd> {
             })
             .collect();
         let mut events: Vec<Event> = events.into_iter().map(|(event, _)| event).collect();
-        let commands = self.commands(raw, &resolver, &id, &lifecycle, &state_fields, &mut events);
+        let scope = commands::Scope {
+            raw,
+            resolver: &resolver,
+            id: &id,
+            lifecycle: lifecycle.as_ref(),
+            state: &state_fields,
+        };
+        let commands = self.commands(&scope, &mut events);
         self.applies(raw, &state_fields, &mut events);
         Some(Aggregate {
             table: n.plural_snake.clone(),
@@ -167,7 +162,7 @@ impl<'r, 'd> Checker<'r, 'd> {
                         )
                         .label("not an id type")
                         .suggest(closest(other, ["uuid", "string", "integer"]))
-                        .help_if_none("write `uuid`, `string` or `integer`"),
+                        .help_or("write `uuid`, `string` or `integer`"),
                     );
                     (IdKind::Uuid, true)
                 }

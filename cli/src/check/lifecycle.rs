@@ -5,42 +5,18 @@ use super::*;
 impl<'r, 'd> Checker<'r, 'd> {
     pub(super) fn lifecycle(&mut self, raw: &RawAggregate) -> Option<Lifecycle> {
         let lifecycle = raw.lifecycle.as_ref()?;
-        let what = format!("state of aggregate `{}`", raw.name.value);
-        let mut seen = BTreeSet::new();
-        let mut states = Vec::new();
-        for (name, doc) in &lifecycle.states {
-            names::check_type_name(name, &what, self.diagnostics);
-            if !seen.insert(name.value.clone()) {
-                self.diagnostics.push(duplicate(
-                    name,
-                    "state",
-                    &format!("aggregate `{}`", raw.name.value),
-                ));
-                continue;
-            }
-            states.push(Variant {
+        let owner = format!("aggregate `{}`", raw.name.value);
+        let names = lifecycle.states.iter().map(|(name, _)| name);
+        let kept = names::type_names(names, "state", &owner, self.diagnostics);
+        let states: Vec<Variant> = lifecycle
+            .states
+            .iter()
+            .filter(|(name, _)| kept.iter().any(|k| std::ptr::eq(*k, name)))
+            .map(|(name, doc)| Variant {
                 names: all_names(&name.value),
                 doc: doc_lines(doc.as_ref()),
-            });
-        }
-        names::case_collisions(
-            lifecycle.states.iter().map(|(n, _)| n),
-            "state",
-            self.diagnostics,
-        );
-        if lifecycle.states.is_empty() {
-            self.diagnostics.push(
-                Diagnostic::new(
-                    Code::InvalidLifecycle,
-                    lifecycle.span.clone(),
-                    format!(
-                        "the lifecycle of aggregate `{}` has no states",
-                        raw.name.value
-                    ),
-                )
-                .label("no states"),
-            );
-        }
+            })
+            .collect();
         let state_names: Vec<&str> = states.iter().map(|s| s.names.name.as_str()).collect();
         let initial = lifecycle.initial.as_ref().map(|initial| {
             self.known_state(initial, &state_names, &raw.name.value);
@@ -57,6 +33,8 @@ impl<'r, 'd> Checker<'r, 'd> {
         })
     }
 
+    /// True when `state` is one of `states`; otherwise a diagnostic with the near miss. Without
+    /// any state (already reported) nothing is known and nothing more is said.
     pub(super) fn known_state(
         &mut self,
         state: &Sp<String>,
@@ -66,6 +44,10 @@ impl<'r, 'd> Checker<'r, 'd> {
         if states.contains(&state.as_str()) {
             return true;
         }
+        if states.is_empty() {
+            return false;
+        }
+        let listed: Vec<String> = states.iter().map(|s| format!("`{s}`")).collect();
         self.diagnostics.push(
             Diagnostic::new(
                 Code::UnknownState,
@@ -74,7 +56,7 @@ impl<'r, 'd> Checker<'r, 'd> {
             )
             .label("not a state of the lifecycle")
             .suggest(closest(&state.value, states.iter().copied()))
-            .help_if_none(format!("its states are: {}", states.join(", "))),
+            .help_or(format!("its states are {}", listed.join(", "))),
         );
         false
     }

@@ -7,6 +7,8 @@
 
 mod aggregates;
 mod commands;
+mod constraints;
+mod containment;
 mod fields;
 mod lifecycle;
 mod names;
@@ -59,12 +61,14 @@ pub fn check(source: &SourceFile) -> Checked {
     let mut diagnostics = Diagnostics::default();
     let raw = crate::spec::parse(&source.text, &mut diagnostics);
     if diagnostics.has_errors() && raw.context.is_none() && raw.aggregates.is_empty() {
+        diagnostics.focus_spans(&source.text);
         return Checked {
             model: None,
             diagnostics,
         };
     }
     let model = Checker::new(&raw, &mut diagnostics).run();
+    diagnostics.focus_spans(&source.text);
     let model = (!diagnostics.has_errors()).then_some(model).flatten();
     Checked { model, diagnostics }
 }
@@ -77,23 +81,75 @@ pub fn load(path: &Path) -> std::io::Result<(SourceFile, Checked)> {
     Ok((source, checked))
 }
 
-/// Documentation lines of an optional doc string; every line on its own, trailing blanks off.
+/// Documentation lines of an optional doc string, safe to print after `///`.
+///
+/// Every line break (`\n`, `\r\n` or a lone `\r`, which rustc refuses in a doc comment) starts a
+/// new line; trailing blanks and blank lines at either end are dropped. A code block in a doc
+/// comment would become a doctest of the generated crate, so a fence without a language (or
+/// with a Rust one) is marked `text`, and indentation outside fences is capped below the four
+/// spaces that make an indented code block.
 pub(crate) fn doc_lines(doc: Option<&Sp<String>>) -> Vec<String> {
     let Some(doc) = doc else {
         return Vec::new();
     };
-    let mut lines: Vec<String> = doc
-        .value
-        .lines()
-        .map(|line| line.trim_end().replace('\r', ""))
-        .collect();
+    let text = doc.value.replace("\r\n", "\n").replace('\r', "\n");
+    let mut fence: Option<&str> = None;
+    let mut lines: Vec<String> = Vec::new();
+    for line in text.split('\n') {
+        let line = line.trim_end();
+        let content = line.trim_start();
+        let indent = &line[..line.len() - content.len()];
+        let marker = ["```", "~~~"].into_iter().find(|m| content.starts_with(m));
+        match (fence, marker) {
+            (None, Some(marker)) => {
+                fence = Some(marker);
+                let info = content.trim_start_matches(marker.chars().next().unwrap_or('`'));
+                if is_rust_fence(info) {
+                    lines.push(format!("{}{marker}text", capped(indent)));
+                    continue;
+                }
+            }
+            (Some(open), Some(marker)) if open == marker => fence = None,
+            (Some(_), _) => {
+                lines.push(line.to_owned());
+                continue;
+            }
+            (None, None) => {}
+        }
+        lines.push(format!("{}{content}", capped(indent)));
+    }
     while lines.last().is_some_and(|line| line.is_empty()) {
         lines.pop();
     }
-    while lines.first().is_some_and(|line| line.is_empty()) {
-        lines.remove(0);
-    }
+    let leading = lines.iter().take_while(|line| line.is_empty()).count();
+    lines.drain(..leading);
     lines
+}
+
+/// Indentation of at most three columns: four would make an indented (Rust) code block.
+fn capped(indent: &str) -> &str {
+    let width: usize = indent.chars().map(|c| if c == '\t' { 4 } else { 1 }).sum();
+    if width < 4 {
+        indent
+    } else {
+        "   "
+    }
+}
+
+/// True when rustdoc would compile the code block a fence with this info string opens.
+fn is_rust_fence(info: &str) -> bool {
+    const RUST: &[&str] = &[
+        "rust",
+        "ignore",
+        "no_run",
+        "should_panic",
+        "compile_fail",
+        "test_harness",
+        "standalone_crate",
+    ];
+    info.split(|c: char| c == ',' || c.is_whitespace())
+        .filter(|token| !token.is_empty())
+        .all(|token| RUST.contains(&token) || token.starts_with("edition"))
 }
 
 pub(crate) struct Checker<'r, 'd> {
@@ -126,6 +182,7 @@ impl<'r, 'd> Checker<'r, 'd> {
         let resolver_declared = self.declared.clone();
         let enums = self.raw.enums.iter().map(|e| self.enumeration(e)).collect();
         let value_objects = self.value_objects(&resolver_declared);
+        self.containment_cycles();
         let aggregates: Vec<Aggregate> = self
             .raw
             .aggregates
@@ -135,7 +192,7 @@ impl<'r, 'd> Checker<'r, 'd> {
         let read_models = read_models::check(&mut self, &aggregates, &resolver_declared);
         let policies = policies::check(&mut self, &aggregates);
         self.routes(&aggregates, &read_models);
-        self.warnings(&aggregates, &read_models);
+        self.warnings(&aggregates);
         Some(Model {
             context: context?,
             enums,
@@ -200,15 +257,6 @@ impl<'r, 'd> Checker<'r, 'd> {
     }
 }
 
-fn duplicate(name: &Sp<String>, kind: &str, owner: &str) -> Diagnostic {
-    Diagnostic::new(
-        Code::DuplicateName,
-        name.span.clone(),
-        format!("{owner} declares {kind} `{}` twice", name.value),
-    )
-    .label("declared again here")
-}
-
 fn implicit_id(name: &Sp<String>, id: &str, owner: &str) -> Diagnostic {
     Diagnostic::new(
         Code::DuplicateName,
@@ -219,16 +267,43 @@ fn implicit_id(name: &Sp<String>, id: &str, owner: &str) -> Diagnostic {
     .help("remove this field")
 }
 
-trait HelpIfNone {
-    fn help_if_none(self, help: impl Into<String>) -> Self;
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-impl HelpIfNone for Diagnostic {
-    fn help_if_none(self, help: impl Into<String>) -> Self {
-        if self.help.is_some() {
-            self
-        } else {
-            self.help(help)
-        }
+    fn lines(doc: &str) -> Vec<String> {
+        doc_lines(Some(&Sp::new(doc.to_owned(), 0..0)))
+    }
+
+    #[test]
+    fn doc_lines_split_at_every_line_break() {
+        assert_eq!(
+            lines("one\ntwo\r\nthree\rfour"),
+            ["one", "two", "three", "four"]
+        );
+        assert_eq!(lines("\n\n  An order.  \n\n"), ["  An order."]);
+        assert_eq!(lines("a\n\nb"), ["a", "", "b"]);
+        assert!(lines("").is_empty());
+        assert!(doc_lines(None).is_empty());
+    }
+
+    #[test]
+    fn doc_lines_never_make_a_doctest() {
+        assert_eq!(
+            lines("Example:\n```\nlet x = 1;\n```"),
+            ["Example:", "```text", "let x = 1;", "```"]
+        );
+        assert_eq!(lines("```rust,no_run\nx\n```")[0], "```text");
+        assert_eq!(lines("~~~\nx\n~~~")[0], "~~~text");
+        // Another language is not compiled: left alone, and so is indentation inside it.
+        assert_eq!(
+            lines("```toml\n    a = 1\n```"),
+            ["```toml", "    a = 1", "```"]
+        );
+        // Four spaces (or a tab) outside a fence would start an indented code block.
+        assert_eq!(
+            lines("Text\n\n    code()\n\tmore()\n  - item"),
+            ["Text", "", "   code()", "   more()", "  - item"]
+        );
     }
 }

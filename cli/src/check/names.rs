@@ -1,18 +1,23 @@
 //! The first pass: every declared name, checked for shape, keywords, duplicates and case
 //! collisions, and recorded for resolution.
+//!
+//! One bad name gives one message: a name that collides with another after case conversion is
+//! reported as the collision only (renaming it as "write `OrderItem`" would suggest would not
+//! help when `OrderItem` is taken), and a name declared twice is reported once.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use heck::{ToSnakeCase, ToUpperCamelCase};
 
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
-use crate::names::{is_keyword, is_upper_camel};
+use crate::names::{is_keyword, is_snake, is_upper_camel};
 use crate::spec::raw::Sp;
 
 use super::types::Declared;
 use super::Checker;
 
-/// Checks a type-like name (`UpperCamelCase`, not a keyword).
+/// Checks a type-like name (`UpperCamelCase`, not a keyword); `what` names it in messages
+/// ("variant `Self` of enum `Kind`").
 pub(crate) fn check_type_name(
     name: &Sp<String>,
     what: &str,
@@ -24,211 +29,309 @@ pub(crate) fn check_type_name(
             Diagnostic::new(
                 Code::InvalidName,
                 name.span.clone(),
-                format!("{what} `{text}` is a Rust keyword"),
+                format!("{what} is a Rust keyword"),
             )
-            .label("a keyword"),
+            .label("a keyword")
+            .help(format!("`{text}` is reserved in Rust; choose another name")),
         );
         return false;
     }
     if !is_upper_camel(text) {
         let suggestion = text.to_upper_camel_case();
-        let mut diagnostic = Diagnostic::new(
-            Code::InvalidName,
-            name.span.clone(),
-            format!("{what} `{text}` is not an UpperCamelCase identifier"),
-        )
-        .label("not UpperCamelCase");
-        if is_upper_camel(&suggestion) && !is_keyword(&suggestion) {
-            diagnostic = diagnostic.help(format!("write `{suggestion}`"));
-        }
-        diagnostics.push(diagnostic);
+        let help = if is_upper_camel(&suggestion) && !is_keyword(&suggestion) {
+            format!("write `{suggestion}`")
+        } else {
+            "an UpperCamelCase name starts with an upper-case letter and has only letters and digits"
+                .to_owned()
+        };
+        diagnostics.push(
+            Diagnostic::new(
+                Code::InvalidName,
+                name.span.clone(),
+                format!("{what} is not an UpperCamelCase identifier"),
+            )
+            .label("not UpperCamelCase")
+            .help(help),
+        );
         return false;
     }
     true
 }
 
-/// Reports names that differ but become the same in `snake_case` (`OrderItem`, `Order_Item`).
+/// Checks a field name (`snake_case`, not a keyword); `what` names it in messages.
+pub(crate) fn check_field_name(name: &Sp<String>, what: &str, diagnostics: &mut Diagnostics) {
+    let text = name.as_str();
+    if is_keyword(text) {
+        diagnostics.push(
+            Diagnostic::new(
+                Code::InvalidName,
+                name.span.clone(),
+                format!("{what} is a Rust keyword"),
+            )
+            .label("a keyword")
+            .help(format!("rename it, for example `{text}_value`")),
+        );
+    } else if !is_snake(text) {
+        let suggestion = text.to_snake_case();
+        let help = if is_snake(&suggestion) && !is_keyword(&suggestion) {
+            format!("write `{suggestion}`")
+        } else {
+            "a snake_case name starts with a lower-case letter and has only lower-case letters, \
+             digits and single `_`"
+                .to_owned()
+        };
+        diagnostics.push(
+            Diagnostic::new(
+                Code::InvalidName,
+                name.span.clone(),
+                format!("{what} is not a snake_case identifier"),
+            )
+            .label("not snake_case")
+            .help(help),
+        );
+    }
+}
+
+/// Reports names that differ but become the same in `snake_case` (`OrderItem`, `Order_Item`),
+/// at the later one. Returns where the names reported start, so their shape is not reported
+/// as well.
 pub(crate) fn case_collisions<'a>(
     names: impl IntoIterator<Item = &'a Sp<String>>,
     kind: &str,
     diagnostics: &mut Diagnostics,
-) {
+) -> BTreeSet<usize> {
     let mut seen: BTreeMap<String, &Sp<String>> = BTreeMap::new();
+    let mut reported = BTreeSet::new();
     for name in names {
         let snake = name.value.to_snake_case();
         match seen.get(&snake) {
-            Some(first) if first.value != name.value => diagnostics.push(
-                Diagnostic::new(
-                    Code::CaseCollision,
-                    name.span.clone(),
-                    format!(
-                        "{kind} `{}` and `{}` are the same name after case conversion (`{snake}`)",
-                        name.value, first.value
-                    ),
-                )
-                .label(format!("collides with `{}`", first.value))
-                .help("generated modules, files and routes would clash; rename one"),
-            ),
+            Some(first) if first.value != name.value => {
+                diagnostics.push(
+                    Diagnostic::new(
+                        Code::CaseCollision,
+                        name.span.clone(),
+                        format!(
+                            "{kind} `{}` and `{}` are the same name after case conversion (`{snake}`)",
+                            name.value, first.value
+                        ),
+                    )
+                    .label(format!("collides with `{}`", first.value))
+                    .help("generated modules, files and routes would clash; rename one"),
+                );
+                reported.insert(name.span.start);
+            }
             Some(_) => {}
             None => {
                 seen.insert(snake, name);
             }
         }
     }
+    reported
 }
 
-/// Declares every type, event, command, read model, query and policy.
-pub(crate) fn declare(checker: &mut Checker<'_, '_>) {
+/// Checks a list of type-like names of one kind (enum variants, lifecycle states): shape,
+/// duplicates and case collisions. Returns the names to keep: each declared name once.
+pub(crate) fn type_names<'a>(
+    names: impl IntoIterator<Item = &'a Sp<String>> + Clone,
+    kind: &str,
+    owner: &str,
+    diagnostics: &mut Diagnostics,
+) -> Vec<&'a Sp<String>> {
+    let collided = case_collisions(names.clone(), kind, diagnostics);
+    let mut seen = BTreeSet::new();
+    let mut kept = Vec::new();
+    for name in names {
+        if !seen.insert(name.value.as_str()) {
+            diagnostics.push(
+                Diagnostic::new(
+                    Code::DuplicateName,
+                    name.span.clone(),
+                    format!("{owner} declares {kind} `{}` twice", name.value),
+                )
+                .label("declared again here")
+                .help("remove one"),
+            );
+            continue;
+        }
+        if !collided.contains(&name.span.start) {
+            let what = format!("{kind} `{}` of {owner}", name.value);
+            check_type_name(name, &what, diagnostics);
+        }
+        kept.push(name);
+    }
+    kept
+}
+
+/// A name in the generated crate's type namespace.
+struct TypeName {
+    name: Sp<String>,
+    /// "value object", "command", …
+    kind: &'static str,
+    /// "aggregate `Order`", for things that belong to something.
+    owner: Option<String>,
+    /// What the name resolves to as a field type, if it may be one.
+    declared: Option<Declared>,
+    /// A type the generator adds (`OrderId`): its span is its aggregate's name.
+    generated: bool,
+}
+
+impl TypeName {
+    fn user(name: &Sp<String>, kind: &'static str, declared: Option<Declared>) -> Self {
+        TypeName {
+            name: name.clone(),
+            kind,
+            owner: None,
+            declared,
+            generated: false,
+        }
+    }
+
+    fn of(mut self, owner: String) -> Self {
+        self.owner = Some(owner);
+        self
+    }
+
+    /// "variant `Small` of enum `Size`", for name checks.
+    fn what(&self) -> String {
+        match &self.owner {
+            Some(owner) => format!("{} `{}` of {owner}", self.kind, self.name.value),
+            None => format!("{} `{}`", self.kind, self.name.value),
+        }
+    }
+
+    /// "a command of aggregate `Order`", "the id type of aggregate `Order`", for duplicates.
+    fn described(&self) -> String {
+        let article = if self.generated {
+            "the"
+        } else if self.kind.starts_with(['a', 'e', 'i', 'o', 'u']) {
+            "an"
+        } else {
+            "a"
+        };
+        match &self.owner {
+            Some(owner) => format!("{article} {} of {owner}", self.kind),
+            None => format!("{article} {}", self.kind),
+        }
+    }
+}
+
+/// Every name that becomes a Rust type in the generated crate, in spec order, with the types
+/// the generator adds for each aggregate.
+fn type_namespace(checker: &Checker<'_, '_>) -> Vec<TypeName> {
     let raw = checker.raw;
-    // Type namespace: everything that becomes a Rust type in the generated crate, with what
-    // declared it (for messages).
-    let mut types: Vec<(Sp<String>, String, Option<Declared>, bool)> = Vec::new();
+    let mut types = Vec::new();
     for e in &raw.enums {
-        types.push((e.name.clone(), "enum".into(), Some(Declared::Enum), false));
+        types.push(TypeName::user(&e.name, "enum", Some(Declared::Enum)));
     }
     for vo in &raw.value_objects {
-        types.push((
-            vo.name.clone(),
-            "value object".into(),
+        types.push(TypeName::user(
+            &vo.name,
+            "value object",
             Some(Declared::ValueObject),
-            false,
         ));
     }
     for aggregate in &raw.aggregates {
         let name = &aggregate.name;
-        let span = name.span.clone();
+        let owner = format!("aggregate `{}`", name.value);
+        types.push(TypeName::user(name, "aggregate", Some(Declared::Aggregate)));
         let copy = !matches!(
             aggregate.id.as_ref().map(|(ty, _)| ty.as_str()),
             Some("string")
         );
-        types.push((
-            name.clone(),
-            "aggregate".into(),
-            Some(Declared::Aggregate),
-            false,
-        ));
-        types.push((
-            Sp::new(format!("{}Id", name.value), span.clone()),
-            format!("the id type of aggregate `{}`", name.value),
-            Some(Declared::Id { copy }),
-            true,
-        ));
-        for suffix in ["Event", "Command", "Error", "Rules"] {
-            types.push((
-                Sp::new(format!("{}{suffix}", name.value), span.clone()),
-                format!("a type generated for aggregate `{}`", name.value),
-                None,
-                true,
-            ));
-        }
+        let mut generated = vec![("Id", "id type", Some(Declared::Id { copy }))];
+        generated.extend(
+            [
+                ("Event", "event type"),
+                ("Command", "command type"),
+                ("Error", "error type"),
+                ("Rules", "rules type"),
+            ]
+            .map(|(suffix, kind)| (suffix, kind, None)),
+        );
         if aggregate.lifecycle.is_some() {
-            types.push((
-                Sp::new(format!("{}Status", name.value), span.clone()),
-                format!("the status type of aggregate `{}`", name.value),
-                None,
-                true,
-            ));
+            generated.push(("Status", "status type", None));
+        }
+        for (suffix, kind, declared) in generated {
+            types.push(TypeName {
+                name: Sp::new(format!("{}{suffix}", name.value), name.span.clone()),
+                kind,
+                owner: Some(owner.clone()),
+                declared,
+                generated: true,
+            });
         }
         for entity in &aggregate.entities {
-            types.push((
-                entity.name.clone(),
-                format!("entity of aggregate `{}`", name.value),
-                Some(Declared::Entity(name.value.clone())),
-                false,
-            ));
+            let declared = Declared::Entity(name.value.clone());
+            types.push(TypeName::user(&entity.name, "entity", Some(declared)).of(owner.clone()));
+        }
+        for event in &aggregate.events {
+            types.push(TypeName::user(&event.name, "event", None).of(owner.clone()));
         }
         for command in &aggregate.commands {
-            types.push((command.name.clone(), "command".into(), None, false));
+            types.push(TypeName::user(&command.name, "command", None).of(owner.clone()));
         }
     }
     for read_model in &raw.read_models {
-        types.push((read_model.name.clone(), "read model".into(), None, false));
+        types.push(TypeName::user(&read_model.name, "read model", None));
+        let owner = format!("read model `{}`", read_model.name.value);
         for query in &read_model.queries {
-            types.push((query.name.clone(), "query".into(), None, false));
+            types.push(TypeName::user(&query.name, "query", None).of(owner.clone()));
         }
     }
     for policy in &raw.policies {
-        check_type_name(&policy.name, "policy", checker.diagnostics);
+        types.push(TypeName::user(&policy.name, "policy", None));
     }
+    types
+}
 
-    let mut first: BTreeMap<String, (String, std::ops::Range<usize>)> = BTreeMap::new();
-    for (name, kind, declared, generated) in &types {
-        let generated = *generated;
-        if !generated {
-            check_type_name(name, kind, checker.diagnostics);
+/// Declares every type, event, command, read model, query and policy: one namespace, since
+/// each becomes a Rust type of the generated crate.
+pub(crate) fn declare(checker: &mut Checker<'_, '_>) {
+    let types = type_namespace(checker);
+    let user_names = types.iter().filter(|t| !t.generated).map(|t| &t.name);
+    let collided = case_collisions(user_names, "type", checker.diagnostics);
+    let mut first: BTreeMap<&str, &TypeName> = BTreeMap::new();
+    for this in &types {
+        if !this.generated && !collided.contains(&this.name.span.start) {
+            check_type_name(&this.name, &this.what(), checker.diagnostics);
         }
-        match first.get(&name.value) {
-            Some((other_kind, other_span)) => {
-                // Point at the user's own declaration, not at a generated name.
-                let span = if generated {
-                    other_span.clone()
-                } else {
-                    name.span.clone()
-                };
-                let (this, that) = if generated {
-                    (other_kind.clone(), kind.clone())
-                } else {
-                    (kind.clone(), other_kind.clone())
-                };
-                checker.diagnostics.push(
-                    Diagnostic::new(
-                        Code::DuplicateName,
-                        span,
-                        format!(
-                            "`{}` is declared twice: as {this} and as {that}",
-                            name.value
-                        ),
-                    )
-                    .label("name already taken")
-                    .help("every type in the generated crate needs its own name; rename one"),
-                );
+        let Some(other) = first.get(this.name.as_str()) else {
+            first.insert(this.name.as_str(), this);
+            if let Some(declared) = &this.declared {
+                checker
+                    .declared
+                    .insert(this.name.value.clone(), declared.clone());
             }
-            None => {
-                first.insert(name.value.clone(), (kind.clone(), name.span.clone()));
-                if let Some(declared) = declared {
-                    checker
-                        .declared
-                        .insert(name.value.clone(), declared.clone());
-                }
-            }
-        }
+            continue;
+        };
+        // Point at the user's own declaration, not at a generated name.
+        let (at, this, that) = if this.generated {
+            (&other.name.span, *other, this)
+        } else {
+            (&this.name.span, this, *other)
+        };
+        checker.diagnostics.push(
+            Diagnostic::new(
+                Code::DuplicateName,
+                at.clone(),
+                format!(
+                    "`{}` is declared twice: as {} and as {}",
+                    this.name.value,
+                    this.described(),
+                    that.described()
+                ),
+            )
+            .label("name already taken")
+            .help("every type in the generated crate needs its own name; rename one"),
+        );
     }
-    let user_types: Vec<&Sp<String>> = types
-        .iter()
-        .filter(|(_, _, _, generated)| !generated)
-        .map(|(name, _, _, _)| name)
-        .collect();
-    case_collisions(user_types, "type", checker.diagnostics);
-    case_collisions(
-        raw.policies.iter().map(|p| &p.name),
-        "policy",
-        checker.diagnostics,
-    );
-
-    // Events: one namespace across aggregates, since read models and policies name them.
-    let mut event_names = Vec::new();
+    let raw = checker.raw;
     for aggregate in &raw.aggregates {
         for event in &aggregate.events {
-            check_type_name(&event.name, "event", checker.diagnostics);
-            if let Some((other, _)) = checker.events.get(&event.name.value) {
-                checker.diagnostics.push(
-                    Diagnostic::new(
-                        Code::DuplicateName,
-                        event.name.span.clone(),
-                        format!(
-                            "event `{}` is declared by aggregates `{}` and `{}`",
-                            event.name.value, other.name.value, aggregate.name.value
-                        ),
-                    )
-                    .label("declared again here")
-                    .help("event names are global: read models and policies refer to them by name"),
-                );
-                continue;
-            }
             checker
                 .events
-                .insert(event.name.value.clone(), (aggregate, event));
-            event_names.push(&event.name);
+                .entry(event.name.value.clone())
+                .or_insert((aggregate, event));
         }
         for command in &aggregate.commands {
             checker
@@ -237,5 +340,45 @@ pub(crate) fn declare(checker: &mut Checker<'_, '_>) {
                 .or_insert((aggregate, command));
         }
     }
-    case_collisions(event_names, "event", checker.diagnostics);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sp(name: &str, at: usize) -> Sp<String> {
+        Sp::new(name.to_owned(), at..at + 1)
+    }
+
+    #[test]
+    fn a_collision_is_reported_once_at_the_later_name() {
+        let names = [
+            sp("OrderItem", 0),
+            sp("Order_Item", 1),
+            sp("HTTPServer", 2),
+            sp("HttpServer", 3),
+        ];
+        let mut diagnostics = Diagnostics::default();
+        let reported = case_collisions(&names, "type", &mut diagnostics);
+        assert_eq!(reported, BTreeSet::from([1, 3]));
+        assert_eq!(diagnostics.len(), 2);
+    }
+
+    #[test]
+    fn a_list_of_names_reports_each_mistake_once() {
+        let names = [
+            sp("Open", 0),
+            sp("Closed", 1),
+            sp("Open", 2),
+            sp("closed", 3),
+            sp("Self", 4),
+        ];
+        let mut diagnostics = Diagnostics::default();
+        let kept = type_names(&names, "state", "aggregate `Order`", &mut diagnostics);
+        let kept: Vec<&str> = kept.iter().map(|n| n.as_str()).collect();
+        assert_eq!(kept, ["Open", "Closed", "closed", "Self"]);
+        let codes: Vec<&str> = diagnostics.iter().map(|d| d.code.as_str()).collect();
+        // `closed` collides with `Closed` (E007, not also E005); `Open` twice (E006); `Self` (E005).
+        assert_eq!(codes, ["E007", "E006", "E005"]);
+    }
 }

@@ -1,9 +1,11 @@
 //! Policies: when an event happens, send a command — every command field must be filled.
 
+use std::ops::Range;
+
 use crate::diagnostic::{Code, Diagnostic};
 use crate::model::*;
 use crate::names::{closest, names};
-use crate::spec::raw::RawPolicy;
+use crate::spec::raw::{RawPolicy, Sp};
 
 use super::Checker;
 
@@ -15,27 +17,93 @@ pub(crate) fn check(checker: &mut Checker<'_, '_>, aggregates: &[Aggregate]) -> 
         .collect()
 }
 
+/// The two ends of a policy: the event it reacts to and the command it sends.
+struct Ends<'a> {
+    source: &'a Aggregate,
+    event: &'a Event,
+    target: &'a Aggregate,
+    command: &'a Command,
+    on: &'a Sp<String>,
+    send: &'a Sp<String>,
+    owner: String,
+}
+
+impl Ends<'_> {
+    /// The event's fields, the implicit aggregate id first.
+    fn event_fields(&self) -> Vec<&str> {
+        std::iter::once(self.source.id.field.as_str())
+            .chain(self.event.fields.iter().map(|f| f.name.as_str()))
+            .collect()
+    }
+
+    /// The command's fields, the implicit aggregate id first.
+    fn command_fields(&self) -> Vec<&str> {
+        std::iter::once(self.target.id.field.as_str())
+            .chain(self.command.fields.iter().map(|f| f.name.as_str()))
+            .collect()
+    }
+
+    /// The type of an event field, and whether it is `Copy`.
+    fn event_field_type(&self, name: &str) -> Option<(String, bool)> {
+        if name == self.source.id.field {
+            let id = &self.source.id;
+            return Some((id.type_name.clone(), id.kind != IdKind::String));
+        }
+        self.event
+            .fields
+            .iter()
+            .find(|f| f.name == name)
+            .map(|f| (f.ty.spec.clone(), f.ty.is_copy))
+    }
+}
+
 fn one(checker: &mut Checker<'_, '_>, raw: &RawPolicy, aggregates: &[Aggregate]) -> Option<Policy> {
     let owner = format!("policy `{}`", raw.name.value);
     let on = raw.on.as_ref()?;
     let send = raw.send.as_ref()?;
-    let source = aggregates.iter().find_map(|a| {
-        a.events
-            .iter()
-            .find(|e| e.names.name == on.value)
-            .map(|e| (a, e))
+    let source = find_event(checker, aggregates, on, &owner);
+    let target = find_command(checker, aggregates, send, &owner);
+    let ((source, event), (target, command)) = (source?, target?);
+    let ends = Ends {
+        source,
+        event,
+        target,
+        command,
+        on,
+        send,
+        owner,
+    };
+    let explicit = explicit_map(checker, raw, &ends);
+    let mapping = fill(checker, &ends, &explicit);
+    Some(Policy {
+        names: names(&raw.name.value),
+        doc: super::doc_lines(raw.doc.as_ref()),
+        on: EventRef {
+            aggregate: source.names.name.clone(),
+            aggregate_snake: source.names.snake.clone(),
+            event: event.names.name.clone(),
+        },
+        aggregate: target.names.name.clone(),
+        aggregate_snake: target.names.snake.clone(),
+        command: command.names.name.clone(),
+        mapping,
+    })
+}
+
+fn find_event<'a>(
+    checker: &mut Checker<'_, '_>,
+    aggregates: &'a [Aggregate],
+    on: &Sp<String>,
+    owner: &str,
+) -> Option<(&'a Aggregate, &'a Event)> {
+    let found = aggregates.iter().find_map(|a| {
+        let event = a.events.iter().find(|e| e.names.name == on.value)?;
+        Some((a, event))
     });
-    let target = aggregates.iter().find_map(|a| {
-        a.commands
+    if found.is_none() && !checker.events.contains_key(&on.value) {
+        let events = aggregates
             .iter()
-            .find(|c| c.names.name == send.value)
-            .map(|c| (a, c))
-    });
-    if source.is_none() {
-        let events: Vec<&str> = aggregates
-            .iter()
-            .flat_map(|a| a.events.iter().map(|e| e.names.name.as_str()))
-            .collect();
+            .flat_map(|a| a.events.iter().map(|e| e.names.name.as_str()));
         checker.diagnostics.push(
             Diagnostic::new(
                 Code::UnknownEvent,
@@ -46,14 +114,27 @@ fn one(checker: &mut Checker<'_, '_>, raw: &RawPolicy, aggregates: &[Aggregate])
                 ),
             )
             .label("not declared")
-            .suggest(closest(&on.value, events)),
+            .suggest(closest(&on.value, events.clone()))
+            .help_or(choices("events", events)),
         );
     }
-    if target.is_none() {
-        let commands: Vec<&str> = aggregates
+    found
+}
+
+fn find_command<'a>(
+    checker: &mut Checker<'_, '_>,
+    aggregates: &'a [Aggregate],
+    send: &Sp<String>,
+    owner: &str,
+) -> Option<(&'a Aggregate, &'a Command)> {
+    let found = aggregates.iter().find_map(|a| {
+        let command = a.commands.iter().find(|c| c.names.name == send.value)?;
+        Some((a, command))
+    });
+    if found.is_none() && !checker.commands.contains_key(&send.value) {
+        let commands = aggregates
             .iter()
-            .flat_map(|a| a.commands.iter().map(|c| c.names.name.as_str()))
-            .collect();
+            .flat_map(|a| a.commands.iter().map(|c| c.names.name.as_str()));
         checker.diagnostics.push(
             Diagnostic::new(
                 Code::UnknownCommand,
@@ -64,120 +145,120 @@ fn one(checker: &mut Checker<'_, '_>, raw: &RawPolicy, aggregates: &[Aggregate])
                 ),
             )
             .label("not declared")
-            .suggest(closest(&send.value, commands)),
+            .suggest(closest(&send.value, commands.clone()))
+            .help_or(choices("commands", commands)),
         );
     }
-    let ((source_aggregate, event), (target_aggregate, command)) = (source?, target?);
-    let event_fields: Vec<&str> = std::iter::once(source_aggregate.id.field.as_str())
-        .chain(event.fields.iter().map(|f| f.name.as_str()))
-        .collect();
-    let command_fields: Vec<&str> = std::iter::once(target_aggregate.id.field.as_str())
-        .chain(command.fields.iter().map(|f| f.name.as_str()))
-        .collect();
-    // Explicit mappings first: both ends must exist.
-    let mut explicit = Vec::new();
+    found
+}
+
+/// An entry of `map`: a command field, and the event field it comes from (with its span) when
+/// both ends exist.
+struct Entry {
+    /// The command field, or the field it is a near miss of.
+    field: String,
+    /// The event field and where it is written; `None` when an end is unknown (reported).
+    from: Option<(String, Range<usize>)>,
+}
+
+/// Checks both ends of every `map` entry.
+fn explicit_map(checker: &mut Checker<'_, '_>, raw: &RawPolicy, ends: &Ends<'_>) -> Vec<Entry> {
+    let event_fields = ends.event_fields();
+    let command_fields = ends.command_fields();
+    let raw_event_fields = raw_fields_of_event(checker, &ends.event.names.name);
+    let mut entries = Vec::new();
     for (command_field, event_field) in &raw.map {
-        let mut ok = true;
+        let mut field = command_field.value.clone();
+        let mut known = true;
         if !command_fields.contains(&command_field.as_str()) {
+            let near = closest(&command_field.value, command_fields.iter().copied());
             checker.diagnostics.push(
                 Diagnostic::new(
                     Code::UnknownField,
                     command_field.span.clone(),
                     format!(
                         "command `{}` has no field `{}`",
-                        send.value, command_field.value
+                        ends.send.value, command_field.value
                     ),
                 )
                 .label("not a field of the command")
-                .suggest(closest(
-                    &command_field.value,
-                    command_fields.iter().copied(),
-                )),
+                .suggest(near),
             );
-            ok = false;
+            field = near.map_or(field, str::to_owned);
+            known = false;
         }
         if !event_fields.contains(&event_field.as_str()) {
-            checker.diagnostics.push(
-                Diagnostic::new(
-                    Code::UnknownField,
-                    event_field.span.clone(),
-                    format!("event `{}` has no field `{}`", on.value, event_field.value),
-                )
-                .label("not carried by the event")
-                .suggest(closest(&event_field.value, event_fields.iter().copied())),
-            );
-            ok = false;
+            // A field whose type did not resolve is reported already.
+            if !raw_event_fields.contains(&event_field.value) {
+                checker.diagnostics.push(
+                    Diagnostic::new(
+                        Code::UnknownField,
+                        event_field.span.clone(),
+                        format!(
+                            "event `{}` has no field `{}`",
+                            ends.on.value, event_field.value
+                        ),
+                    )
+                    .label("not carried by the event")
+                    .suggest(closest(&event_field.value, event_fields.iter().copied()))
+                    .help_or(format!("the event carries {}", listed(&event_fields))),
+                );
+            }
+            known = false;
         }
-        if ok {
-            explicit.push((command_field.value.clone(), event_field.value.clone()));
-        }
+        let from = known.then(|| (event_field.value.clone(), event_field.span.clone()));
+        entries.push(Entry { field, from });
     }
-    let type_of_event_field = |name: &str| -> Option<(String, bool)> {
-        if name == source_aggregate.id.field {
-            return Some((
-                source_aggregate.id.type_name.clone(),
-                source_aggregate.id.kind != IdKind::String,
-            ));
-        }
-        event
-            .fields
-            .iter()
-            .find(|f| f.name == name)
-            .map(|f| (f.ty.spec.clone(), f.ty.is_copy))
-    };
-    let id = &target_aggregate.id;
+    entries
+}
+
+/// The names of every field an event declares, those whose type did not resolve included.
+fn raw_fields_of_event(checker: &Checker<'_, '_>, event: &str) -> Vec<String> {
+    checker
+        .events
+        .get(event)
+        .map(|(_, raw)| raw.fields.iter().map(|f| f.name.value.clone()).collect())
+        .unwrap_or_default()
+}
+
+/// How each field of the command (its aggregate's id first) is filled.
+fn fill(checker: &mut Checker<'_, '_>, ends: &Ends<'_>, explicit: &[Entry]) -> Vec<Mapped> {
+    let id = &ends.target.id;
     let mut wanted: Vec<(String, String, bool)> =
         vec![(id.field.clone(), id.type_name.clone(), false)];
-    wanted.extend(command.fields.iter().map(|f| {
+    wanted.extend(ends.command.fields.iter().map(|f| {
         (
             f.name.clone(),
             f.ty.spec.clone(),
             f.ty.kind == TypeKind::Option,
         )
     }));
+    let event_fields = ends.event_fields();
+    let raw_event_fields = raw_fields_of_event(checker, &ends.event.names.name);
     let mut mapping = Vec::new();
     for (field, ty, optional) in wanted {
-        let source_name = explicit
-            .iter()
-            .find(|(c, _)| *c == field)
-            .map(|(_, e)| e.clone())
-            .or_else(|| {
-                event_fields
-                    .contains(&field.as_str())
-                    .then(|| field.clone())
-            });
-        if let Some(source_name) = source_name {
-            if let Some((source_ty, copy)) = type_of_event_field(&source_name) {
-                if source_ty != ty && format!("Option<{source_ty}>") != ty {
-                    checker.diagnostics.push(
-                        Diagnostic::new(
-                            Code::TypeMismatch,
-                            send.span.clone(),
-                            format!(
-                                "{owner} fills `{field}` (`{ty}`) of `{}` from `{source_name}` of `{}`, which is `{source_ty}`",
-                                send.value, on.value
-                            ),
-                        )
-                        .label("types differ")
-                        .help("map a field of the same type with `map = { field = \"event_field\" }`"),
-                    );
-                    continue;
-                }
-                let from_id = source_name == source_aggregate.id.field;
-                mapping.push(Mapped {
-                    field,
-                    from: if from_id {
-                        MapSource::AggregateId
-                    } else {
-                        MapSource::EventField
-                    },
-                    event_field: (!from_id).then_some(source_name),
-                    clone: !copy,
-                });
-                continue;
+        let entry = explicit.iter().find(|e| e.field == field);
+        let source = match entry {
+            // Mapped, but an end is unknown: reported with the entry.
+            Some(Entry { from: None, .. }) => continue,
+            Some(Entry {
+                from: Some((name, span)),
+                ..
+            }) => Some((name.clone(), span.clone())),
+            None if event_fields.contains(&field.as_str()) => {
+                Some((field.clone(), ends.send.span.clone()))
             }
+            // Carried under this name, with a type that did not resolve (reported).
+            None if raw_event_fields.contains(&field) => continue,
+            None => None,
+        };
+        if let Some((name, at)) = source {
+            if let Some(mapped) = mapped_field(checker, ends, &field, &ty, &name, at) {
+                mapping.push(mapped);
+            }
+            continue;
         }
-        if field == id.field && command.creates && id.server_assigned {
+        if field == id.field && ends.command.creates && id.server_assigned {
             mapping.push(Mapped {
                 field,
                 from: MapSource::NewId,
@@ -195,31 +276,79 @@ fn one(checker: &mut Checker<'_, '_>, raw: &RawPolicy, aggregates: &[Aggregate])
             checker.diagnostics.push(
                 Diagnostic::new(
                     Code::UnfillableCommandField,
-                    send.span.clone(),
+                    ends.send.span.clone(),
                     format!(
-                        "{owner} cannot fill `{field}` of command `{}`: event `{}` carries no `{field}`",
-                        send.value, on.value
+                        "{} cannot fill `{field}` of command `{}`: event `{}` carries no `{field}`",
+                        ends.owner, ends.send.value, ends.on.value
                     ),
                 )
                 .label(format!("`{field}` has no source"))
                 .help(format!(
                     "map it from one of the event's fields with `map = {{ {field} = \"…\" }}`; the event carries {}",
-                    event_fields.join(", ")
+                    listed(&event_fields)
                 )),
             );
         }
     }
-    Some(Policy {
-        names: names(&raw.name.value),
-        doc: super::doc_lines(raw.doc.as_ref()),
-        on: EventRef {
-            aggregate: source_aggregate.names.name.clone(),
-            aggregate_snake: source_aggregate.names.snake.clone(),
-            event: event.names.name.clone(),
+    mapping
+}
+
+/// The command field `field` (of type `ty`) filled from the event field `source`, written at
+/// `at`; `None` when the types differ (reported there).
+fn mapped_field(
+    checker: &mut Checker<'_, '_>,
+    ends: &Ends<'_>,
+    field: &str,
+    ty: &str,
+    source: &str,
+    at: Range<usize>,
+) -> Option<Mapped> {
+    let (source_ty, copy) = ends.event_field_type(source)?;
+    if source_ty != ty && format!("Option<{source_ty}>") != ty {
+        checker.diagnostics.push(
+            Diagnostic::new(
+                Code::TypeMismatch,
+                at,
+                format!(
+                    "{} fills `{field}` (`{ty}`) of `{}` from `{source}` of `{}`, which is `{source_ty}`",
+                    ends.owner, ends.send.value, ends.on.value
+                ),
+            )
+            .label("types differ")
+            .help(format!(
+                "map `{field}` from an event field of type `{ty}` with `map = {{ {field} = \"…\" }}`"
+            )),
+        );
+        return None;
+    }
+    let from_id = source == ends.source.id.field;
+    Some(Mapped {
+        field: field.to_owned(),
+        from: if from_id {
+            MapSource::AggregateId
+        } else {
+            MapSource::EventField
         },
-        aggregate: target_aggregate.names.name.clone(),
-        aggregate_snake: target_aggregate.names.snake.clone(),
-        command: command.names.name.clone(),
-        mapping,
+        event_field: (!from_id).then(|| source.to_owned()),
+        clone: !copy,
     })
+}
+
+/// "the commands are `A`, `B`": what a reference could name, when there are few.
+pub(super) fn choices<'a>(kind: &str, names: impl Iterator<Item = &'a str>) -> String {
+    let names: Vec<&str> = names.collect();
+    match names.len() {
+        0 => format!("the spec declares no {kind}"),
+        1..=8 => format!("the {kind} are {}", listed(&names)),
+        _ => format!("declare it, or refer to one of the {} {kind}", names.len()),
+    }
+}
+
+/// `a`, `b`, `c`.
+fn listed(names: &[&str]) -> String {
+    names
+        .iter()
+        .map(|name| format!("`{name}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }

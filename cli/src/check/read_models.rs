@@ -1,12 +1,16 @@
 //! Read models and their queries: keys, the events that update them, filters, routes.
+//!
+//! A read model whose key is broken is still checked for everything else (its events, fields
+//! and queries), so every mistake shows in one run.
 
 use std::collections::BTreeMap;
 
 use crate::diagnostic::{Code, Diagnostic};
 use crate::model::*;
 use crate::names::{closest, names};
-use crate::spec::raw::{RawReadModel, Sp};
+use crate::spec::raw::{RawQuery, RawReadModel, Sp};
 
+use super::routes::Params;
 use super::types::{Declared, Resolver};
 use super::{fields, http_route, Checker};
 
@@ -30,6 +34,8 @@ pub(crate) fn check(
 struct Carried<'a> {
     aggregate: &'a Aggregate,
     event: &'a Event,
+    /// Every field name the event declares, those whose type did not resolve included.
+    declared: Vec<String>,
 }
 
 impl Carried<'_> {
@@ -42,6 +48,11 @@ impl Carried<'_> {
             .iter()
             .find(|f| f.name == name)
             .map(|f| (Source::Event, f.ty.spec.clone()))
+    }
+
+    /// The event declares `name`, but its type did not resolve (reported already).
+    fn unresolved(&self, name: &str) -> bool {
+        self.field(name).is_none() && self.declared.iter().any(|d| d == name)
     }
 
     fn names(&self) -> Vec<&str> {
@@ -59,21 +70,55 @@ impl Carried<'_> {
     }
 }
 
-fn find_event<'a>(aggregates: &'a [Aggregate], name: &str) -> Option<Carried<'a>> {
-    aggregates.iter().find_map(|aggregate| {
-        aggregate
-            .events
-            .iter()
-            .find(|e| e.names.name == name)
-            .map(|event| Carried { aggregate, event })
-    })
+/// One read model being checked.
+struct Scope<'a> {
+    raw: &'a RawReadModel,
+    /// "read model `KitchenTicket`".
+    owner: String,
+    aggregates: &'a [Aggregate],
+    fields: Vec<Field>,
+    /// Every declared field name, those whose type did not resolve included.
+    field_names: Vec<&'a str>,
+    /// The key field; `None` when missing or broken (reported).
+    key: Option<Field>,
 }
 
-fn all_events(aggregates: &[Aggregate]) -> Vec<&str> {
-    aggregates
-        .iter()
-        .flat_map(|a| a.events.iter().map(|e| e.names.name.as_str()))
-        .collect()
+impl Scope<'_> {
+    fn find_event(&self, checker: &Checker<'_, '_>, name: &str) -> Option<Carried<'_>> {
+        self.aggregates.iter().find_map(|aggregate| {
+            let event = aggregate.events.iter().find(|e| e.names.name == name)?;
+            let declared = checker
+                .events
+                .get(name)
+                .map(|(_, raw)| raw.fields.iter().map(|f| f.name.value.clone()).collect())
+                .unwrap_or_default();
+            Some(Carried {
+                aggregate,
+                event,
+                declared,
+            })
+        })
+    }
+
+    fn unknown_event(&self, checker: &mut Checker<'_, '_>, event: &Sp<String>, role: &str) {
+        let known = self
+            .aggregates
+            .iter()
+            .flat_map(|a| a.events.iter().map(|e| e.names.name.as_str()));
+        checker.diagnostics.push(
+            Diagnostic::new(
+                Code::UnknownEvent,
+                event.span.clone(),
+                format!(
+                    "{} is {role} by `{}`, which is not a declared event",
+                    self.owner, event.value
+                ),
+            )
+            .label("not declared")
+            .suggest(closest(&event.value, known.clone()))
+            .help_or(super::policies::choices("events", known)),
+        );
+    }
 }
 
 fn one(
@@ -83,33 +128,61 @@ fn one(
     resolver: &Resolver<'_>,
 ) -> Option<ReadModel> {
     let owner = format!("read model `{}`", raw.name.value);
-    let n = names(&raw.name.value);
-    let read_fields: Vec<Field> = raw
-        .fields
+    let fields = fields::fields(&raw.fields, &owner, resolver, checker.diagnostics);
+    let mut scope = Scope {
+        raw,
+        owner,
+        aggregates,
+        field_names: raw.fields.iter().map(|f| f.name.as_str()).collect(),
+        key: None,
+        fields,
+    };
+    scope.key = key(checker, &scope);
+    let updates = raw
+        .updated_by
         .iter()
-        .filter_map(|f| fields::field(f, &owner, resolver, checker.diagnostics))
+        .filter_map(|(event, listed)| update(checker, &scope, event, listed.as_deref()))
         .collect();
-    super::names::case_collisions(
-        raw.fields.iter().map(|f| &f.name),
-        "field",
-        checker.diagnostics,
-    );
-    let field_names: Vec<&str> = raw.fields.iter().map(|f| f.name.as_str()).collect();
-    let key_name = raw.key.as_ref()?;
-    let Some(key) = read_fields
+    let removed_by = raw
+        .removed_by
         .iter()
-        .find(|f| f.name == key_name.value)
-        .cloned()
-    else {
-        if !field_names.contains(&key_name.as_str()) {
+        .filter_map(|event| removal(checker, &scope, event))
+        .collect();
+    let n = names(&raw.name.value);
+    let queries = raw
+        .queries
+        .iter()
+        .map(|query| self::query(checker, &scope, query, &n))
+        .collect();
+    Some(ReadModel {
+        table: n.plural_snake.clone(),
+        names: n,
+        doc: super::doc_lines(raw.doc.as_ref()),
+        key: scope.key?,
+        fields: scope.fields,
+        updates,
+        removed_by,
+        queries,
+    })
+}
+
+/// The key field: declared, resolved and a scalar.
+fn key(checker: &mut Checker<'_, '_>, scope: &Scope<'_>) -> Option<Field> {
+    let key_name = scope.raw.key.as_ref()?;
+    let Some(key) = scope.fields.iter().find(|f| f.name == key_name.value) else {
+        // Declared with a type that did not resolve: reported already.
+        if !scope.field_names.contains(&key_name.as_str()) {
             checker.diagnostics.push(
                 Diagnostic::new(
                     Code::UnknownField,
                     key_name.span.clone(),
-                    format!("the key `{}` is not a field of {owner}", key_name.value),
+                    format!(
+                        "the key `{}` is not a field of {}",
+                        key_name.value, scope.owner
+                    ),
                 )
                 .label("not a field")
-                .suggest(closest(&key_name.value, field_names.iter().copied()))
+                .suggest(closest(&key_name.value, scope.field_names.iter().copied()))
                 .help_or(format!("add `{} = \"…\"` to its `fields`", key_name.value)),
             );
         }
@@ -121,243 +194,130 @@ fn one(
                 Code::InvalidValue,
                 key_name.span.clone(),
                 format!(
-                    "the key of {owner} is `{}`, which cannot be a key",
-                    key.ty.spec
+                    "the key of {} is `{}`, which cannot be a key",
+                    scope.owner, key.ty.spec
                 ),
             )
             .label("not a scalar")
             .help("a key is a string, a number, a uuid, an enum or an aggregate id"),
         );
+        return None;
     }
-    let mut updates = Vec::new();
-    let known_events = all_events(aggregates);
-    for (event_name, explicit) in &raw.updated_by {
-        let Some(carried) = find_event(aggregates, &event_name.value) else {
-            push_unknown_event(checker, event_name, &known_events, &owner);
-            continue;
-        };
-        let Some(key_from) = key_source(checker, &carried, &key, event_name, &owner) else {
-            continue;
-        };
-        let mut set = Vec::new();
-        match explicit {
-            Some(listed) => {
-                for field in listed {
-                    if !field_names.contains(&field.as_str()) {
-                        checker.diagnostics.push(
-                            Diagnostic::new(
-                                Code::UnknownField,
-                                field.span.clone(),
-                                format!("`{}` is not a field of {owner}", field.value),
-                            )
-                            .label("not a field")
-                            .suggest(closest(&field.value, field_names.iter().copied())),
-                        );
-                        continue;
-                    }
-                    match carried.field(&field.value) {
-                        Some((from, ty)) => {
-                            if compatible(
-                                checker,
-                                &read_fields,
-                                &field.value,
-                                &ty,
-                                field,
-                                &carried,
-                                &owner,
-                            ) {
-                                set.push(UpdatedField {
-                                    field: field.value.clone(),
-                                    from,
-                                });
-                            }
-                        }
-                        None => checker.diagnostics.push(
-                            Diagnostic::new(
-                                Code::UnknownField,
-                                field.span.clone(),
-                                format!(
-                                    "event `{}` does not carry `{}`",
-                                    event_name.value, field.value
-                                ),
-                            )
-                            .label("not carried by the event")
-                            .suggest(closest(&field.value, carried.names())),
-                        ),
-                    }
-                }
+    Some(key.clone())
+}
+
+/// How one event of `updated_by` updates the read model: the listed fields, or every field
+/// the event carries.
+fn update(
+    checker: &mut Checker<'_, '_>,
+    scope: &Scope<'_>,
+    event_name: &Sp<String>,
+    listed: Option<&[Sp<String>]>,
+) -> Option<Update> {
+    let Some(carried) = scope.find_event(checker, &event_name.value) else {
+        scope.unknown_event(checker, event_name, "updated");
+        return None;
+    };
+    let key_from = key_source(checker, scope, &carried, event_name);
+    // The key is checked by `key_source`; when that failed, not again as a field.
+    let is_key = |name: &str| scope.key.as_ref().is_some_and(|k| k.name == name);
+    let skip = |name: &str| key_from.is_none() && is_key(name);
+    let mut set = Vec::new();
+    match listed {
+        Some(listed) => {
+            for field in listed.iter().filter(|f| !skip(f.as_str())) {
+                set.extend(listed_field(checker, scope, &carried, event_name, field));
             }
-            None => {
-                for field in &read_fields {
-                    if let Some((from, ty)) = carried.field(&field.name) {
-                        if compatible(
-                            checker,
-                            &read_fields,
-                            &field.name,
-                            &ty,
-                            event_name,
-                            &carried,
-                            &owner,
-                        ) {
-                            set.push(UpdatedField {
-                                field: field.name.clone(),
-                                from,
-                            });
-                        }
-                    }
+        }
+        None => {
+            for field in scope.fields.iter().filter(|f| !skip(&f.name)) {
+                let Some((from, ty)) = carried.field(&field.name) else {
+                    continue;
+                };
+                if compatible(checker, scope, field, &ty, event_name, &carried) {
+                    set.push(UpdatedField {
+                        field: field.name.clone(),
+                        from,
+                    });
                 }
             }
         }
-        updates.push(Update {
-            event: carried.event_ref(),
-            fields: set,
-            key_from,
-        });
     }
-    let mut removed_by = Vec::new();
-    for event_name in &raw.removed_by {
-        let Some(carried) = find_event(aggregates, &event_name.value) else {
-            push_unknown_event(checker, event_name, &known_events, &owner);
-            continue;
-        };
-        if key_source(checker, &carried, &key, event_name, &owner).is_some() {
-            removed_by.push(carried.event_ref());
-        }
-    }
-    let mut queries = Vec::new();
-    for query in &raw.queries {
-        let query_owner = format!("query `{}`", query.name.value);
-        let kind = match query.kind.as_ref().map(|k| k.as_str()) {
-            None | Some("get") => QueryKind::Get,
-            Some("list") => QueryKind::List,
-            Some(other) => {
-                let span = query
-                    .kind
-                    .as_ref()
-                    .map(|k| k.span.clone())
-                    .unwrap_or_default();
-                checker.diagnostics.push(
-                    Diagnostic::new(
-                        Code::InvalidValue,
-                        span,
-                        format!("`{other}` is not a kind of query"),
-                    )
-                    .label("not `get` or `list`")
-                    .suggest(closest(other, ["get", "list"])),
-                );
-                QueryKind::Get
-            }
-        };
-        let mut filters = Vec::new();
-        for filter in &query.filters {
-            if kind == QueryKind::Get {
-                checker.diagnostics.push(
-                    Diagnostic::new(
-                        Code::InvalidValue,
-                        filter.span.clone(),
-                        format!("{query_owner} gets one row by key, so it takes no filters"),
-                    )
-                    .label("only for lists")
-                    .help("add `kind = \"list\"`"),
-                );
-                break;
-            }
-            match read_fields.iter().find(|f| f.name == filter.value) {
-                Some(field) if field.ty.is_scalar || field.ty.kind == TypeKind::Option => {
-                    filters.push(field.clone())
-                }
-                Some(field) => checker.diagnostics.push(
-                    Diagnostic::new(
-                        Code::InvalidValue,
-                        filter.span.clone(),
-                        format!(
-                            "`{}` is `{}`, which cannot be a filter",
-                            filter.value, field.ty.spec
-                        ),
-                    )
-                    .label("not a scalar"),
-                ),
-                None => {
-                    if field_names.contains(&filter.as_str()) {
-                        continue;
-                    }
-                    checker.diagnostics.push(
-                        Diagnostic::new(
-                            Code::UnknownField,
-                            filter.span.clone(),
-                            format!("`{}` is not a field of {owner}", filter.value),
-                        )
-                        .label("not a field")
-                        .suggest(closest(&filter.value, field_names.iter().copied())),
-                    )
-                }
-            }
-        }
-        let page_size = match &query.page_size {
-            Some(size) if size.value == 0 || size.value > 1000 => {
-                checker.diagnostics.push(
-                    Diagnostic::new(
-                        Code::InvalidValue,
-                        size.span.clone(),
-                        format!("the page size of {query_owner} must be between 1 and 1000"),
-                    )
-                    .label("out of range"),
-                );
-                50
-            }
-            Some(size) if kind == QueryKind::Get => {
-                checker.diagnostics.push(
-                    Diagnostic::new(
-                        Code::Redundant,
-                        size.span.clone(),
-                        format!("{query_owner} gets one row, so a page size means nothing"),
-                    )
-                    .label("ignored"),
-                );
-                50
-            }
-            Some(size) => size.value as u32,
-            None => 50,
-        };
-        let default_path = match kind {
-            QueryKind::Get => format!("/{}/{{{}}}", n.plural_kebab, key.name),
-            QueryKind::List => format!("/{}", n.plural_kebab),
-        };
-        let http = match &query.http {
-            Some(http) => checker.http(http, "GET", &default_path, &query_owner),
-            None => http_route("GET", &default_path),
-        };
-        let roles = checker.roles(&query.roles, &query_owner);
-        queries.push(Query {
-            names: names(&query.name.value),
-            doc: super::doc_lines(query.doc.as_ref()),
-            kind,
-            filters,
-            page_size,
-            roles,
-            http,
-        });
-    }
-    Some(ReadModel {
-        table: n.plural_snake.clone(),
-        names: n,
-        doc: super::doc_lines(raw.doc.as_ref()),
-        key,
-        fields: read_fields,
-        updates,
-        removed_by,
-        queries,
+    Some(Update {
+        event: carried.event_ref(),
+        fields: set,
+        key_from: key_from?,
     })
 }
 
+/// A field listed in `updated_by = { Event = ["field", …] }`.
+fn listed_field(
+    checker: &mut Checker<'_, '_>,
+    scope: &Scope<'_>,
+    carried: &Carried<'_>,
+    event_name: &Sp<String>,
+    field: &Sp<String>,
+) -> Option<UpdatedField> {
+    if !scope.field_names.contains(&field.as_str()) {
+        checker.diagnostics.push(
+            Diagnostic::new(
+                Code::UnknownField,
+                field.span.clone(),
+                format!("`{}` is not a field of {}", field.value, scope.owner),
+            )
+            .label("not a field")
+            .suggest(closest(&field.value, scope.field_names.iter().copied())),
+        );
+        return None;
+    }
+    let Some((from, ty)) = carried.field(&field.value) else {
+        if !carried.unresolved(&field.value) {
+            checker.diagnostics.push(
+                Diagnostic::new(
+                    Code::UnknownField,
+                    field.span.clone(),
+                    format!(
+                        "event `{}` does not carry `{}`",
+                        event_name.value, field.value
+                    ),
+                )
+                .label("not carried by the event")
+                .suggest(closest(&field.value, carried.names())),
+            );
+        }
+        return None;
+    };
+    // A read-model field whose type did not resolve is reported already.
+    let read_field = scope.fields.iter().find(|f| f.name == field.value)?;
+    compatible(checker, scope, read_field, &ty, field, carried).then(|| UpdatedField {
+        field: field.value.clone(),
+        from,
+    })
+}
+
+fn removal(
+    checker: &mut Checker<'_, '_>,
+    scope: &Scope<'_>,
+    event_name: &Sp<String>,
+) -> Option<EventRef> {
+    let Some(carried) = scope.find_event(checker, &event_name.value) else {
+        scope.unknown_event(checker, event_name, "cleared");
+        return None;
+    };
+    key_source(checker, scope, &carried, event_name)?;
+    Some(carried.event_ref())
+}
+
 /// Where an event takes the read model's key from; a diagnostic when it does not carry it.
+/// `None` also when the key itself is broken (reported).
 fn key_source(
     checker: &mut Checker<'_, '_>,
+    scope: &Scope<'_>,
     carried: &Carried<'_>,
-    key: &Field,
     event_name: &Sp<String>,
-    owner: &str,
 ) -> Option<Source> {
+    let key = scope.key.as_ref()?;
+    let owner = &scope.owner;
     match carried.field(&key.name) {
         Some((from, ty)) if ty == key.ty.spec => Some(from),
         Some((_, ty)) => {
@@ -370,10 +330,12 @@ fn key_source(
                         event_name.value, key.name, key.ty.spec
                     ),
                 )
-                .label("key types differ"),
+                .label("key types differ")
+                .help(format!("give `{}` the same type in both", key.name)),
             );
             None
         }
+        None if carried.unresolved(&key.name) => None,
         None => {
             checker.diagnostics.push(
                 Diagnostic::new(
@@ -395,18 +357,15 @@ fn key_source(
     }
 }
 
+/// The event's field fits the read-model field (the same type, or `T` into `Option<T>`).
 fn compatible(
     checker: &mut Checker<'_, '_>,
-    read_fields: &[Field],
-    name: &str,
+    scope: &Scope<'_>,
+    field: &Field,
     event_type: &str,
     at: &Sp<String>,
     carried: &Carried<'_>,
-    owner: &str,
 ) -> bool {
-    let Some(field) = read_fields.iter().find(|f| f.name == name) else {
-        return false;
-    };
     let same = field.ty.spec == event_type || field.ty.spec == format!("Option<{event_type}>");
     if !same {
         checker.diagnostics.push(
@@ -414,8 +373,8 @@ fn compatible(
                 Code::TypeMismatch,
                 at.span.clone(),
                 format!(
-                    "event `{}` carries `{name}` as `{event_type}`, but {owner} has it as `{}`",
-                    carried.event.names.name, field.ty.spec
+                    "event `{}` carries `{}` as `{event_type}`, but {} has it as `{}`",
+                    carried.event.names.name, field.name, scope.owner, field.ty.spec
                 ),
             )
             .label("copied by name")
@@ -425,22 +384,146 @@ fn compatible(
     same
 }
 
-fn push_unknown_event(
+fn query(checker: &mut Checker<'_, '_>, scope: &Scope<'_>, query: &RawQuery, n: &Names) -> Query {
+    let owner = format!("query `{}`", query.name.value);
+    let kind = query_kind(checker, query);
+    let filters = filters(checker, scope, query, kind, &owner);
+    let page_size = page_size(checker, query, kind, &owner);
+    let key = scope.key.as_ref().map_or("key", |k| k.name.as_str());
+    let (default_path, params) = match kind {
+        QueryKind::Get => (
+            format!("/{}/{{{key}}}", n.plural_kebab),
+            Params::One(format!("the key (`{key}`)")),
+        ),
+        QueryKind::List => (
+            format!("/{}", n.plural_kebab),
+            Params::None("a list query has none"),
+        ),
+    };
+    let http = match &query.http {
+        Some(http) => checker.http(http, "GET", &default_path, &params, &owner),
+        None => http_route("GET", &default_path),
+    };
+    Query {
+        names: names(&query.name.value),
+        doc: super::doc_lines(query.doc.as_ref()),
+        kind,
+        filters,
+        page_size,
+        roles: checker.roles(&query.roles, &owner),
+        http,
+    }
+}
+
+fn query_kind(checker: &mut Checker<'_, '_>, query: &RawQuery) -> QueryKind {
+    let Some(kind) = &query.kind else {
+        return QueryKind::Get;
+    };
+    match kind.as_str() {
+        "get" => QueryKind::Get,
+        "list" => QueryKind::List,
+        other => {
+            checker.diagnostics.push(
+                Diagnostic::new(
+                    Code::InvalidValue,
+                    kind.span.clone(),
+                    format!("`{other}` is not a kind of query"),
+                )
+                .label("not `get` or `list`")
+                .suggest(closest(other, ["get", "list"]))
+                .help_or("write `get` (one row by key) or `list` (a page of rows)"),
+            );
+            // What a misspelt kind meant, so its filters are not reported as well.
+            match closest(other, ["get", "list"]) {
+                Some("list") => QueryKind::List,
+                _ => QueryKind::Get,
+            }
+        }
+    }
+}
+
+fn filters(
     checker: &mut Checker<'_, '_>,
-    event: &Sp<String>,
-    known: &[&str],
+    scope: &Scope<'_>,
+    query: &RawQuery,
+    kind: QueryKind,
     owner: &str,
-) {
-    checker.diagnostics.push(
-        Diagnostic::new(
-            Code::UnknownEvent,
-            event.span.clone(),
-            format!(
-                "{owner} is updated by `{}`, which is not a declared event",
-                event.value
+) -> Vec<Field> {
+    if kind == QueryKind::Get {
+        if let Some(first) = query.filters.first() {
+            checker.diagnostics.push(
+                Diagnostic::new(
+                    Code::InvalidValue,
+                    first.span.clone(),
+                    format!("{owner} gets one row by key, so it takes no filters"),
+                )
+                .label("only for lists")
+                .help("add `kind = \"list\"`, or remove `filters`"),
+            );
+        }
+        return Vec::new();
+    }
+    let mut filters = Vec::new();
+    for filter in &query.filters {
+        match scope.fields.iter().find(|f| f.name == filter.value) {
+            Some(field) if field.ty.is_scalar || field.ty.kind == TypeKind::Option => {
+                filters.push(field.clone());
+            }
+            Some(field) => checker.diagnostics.push(
+                Diagnostic::new(
+                    Code::InvalidValue,
+                    filter.span.clone(),
+                    format!(
+                        "`{}` is `{}`, which cannot be a filter",
+                        filter.value, field.ty.spec
+                    ),
+                )
+                .label("not a scalar")
+                .help("filter on a string, number, uuid, enum or id field"),
             ),
-        )
-        .label("not declared")
-        .suggest(closest(&event.value, known.iter().copied())),
-    );
+            // Declared with a type that did not resolve: reported already.
+            None if scope.field_names.contains(&filter.as_str()) => {}
+            None => checker.diagnostics.push(
+                Diagnostic::new(
+                    Code::UnknownField,
+                    filter.span.clone(),
+                    format!("`{}` is not a field of {}", filter.value, scope.owner),
+                )
+                .label("not a field")
+                .suggest(closest(&filter.value, scope.field_names.iter().copied())),
+            ),
+        }
+    }
+    filters
+}
+
+fn page_size(checker: &mut Checker<'_, '_>, query: &RawQuery, kind: QueryKind, owner: &str) -> u32 {
+    const DEFAULT: u32 = 50;
+    let Some(size) = &query.page_size else {
+        return DEFAULT;
+    };
+    if size.value == 0 || size.value > 1000 {
+        checker.diagnostics.push(
+            Diagnostic::new(
+                Code::InvalidValue,
+                size.span.clone(),
+                format!("the page size of {owner} must be between 1 and 1000"),
+            )
+            .label("out of range"),
+        );
+        return DEFAULT;
+    }
+    if kind == QueryKind::Get {
+        checker.diagnostics.push(
+            Diagnostic::new(
+                Code::Redundant,
+                size.span.clone(),
+                format!("{owner} gets one row, so a page size means nothing"),
+            )
+            .label("ignored")
+            .help("remove `page_size`, or make it `kind = \"list\"`"),
+        );
+        return DEFAULT;
+    }
+    u32::try_from(size.value).unwrap_or(DEFAULT)
 }

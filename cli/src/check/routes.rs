@@ -2,6 +2,14 @@
 
 use super::*;
 
+/// The parameters a route path must have.
+pub(super) enum Params {
+    /// None, and why (`"it creates the aggregate"`).
+    None(&'static str),
+    /// One, and what it carries (`"the id of the order it acts on"`).
+    One(String),
+}
+
 impl<'r, 'd> Checker<'r, 'd> {
     pub(super) fn roles(&mut self, roles: &[Sp<String>], owner: &str) -> Vec<String> {
         roles
@@ -26,58 +34,93 @@ impl<'r, 'd> Checker<'r, 'd> {
             .collect()
     }
 
+    /// The route of a command or query: `raw` over the defaults, checked. The path has the
+    /// parameters `params` says (the aggregate id or the read-model key, or none).
     pub(super) fn http(
         &mut self,
         raw: &RawHttp,
         default_method: &str,
         default_path: &str,
+        params: &Params,
         owner: &str,
     ) -> Http {
         let method = match &raw.method {
-            Some(method) => {
-                let upper = method.value.to_ascii_uppercase();
-                if ["GET", "POST", "PUT", "PATCH", "DELETE"].contains(&upper.as_str()) {
-                    upper
-                } else {
-                    self.diagnostics.push(
-                        Diagnostic::new(
-                            Code::InvalidValue,
-                            method.span.clone(),
-                            format!("`{}` is not an HTTP method ({owner})", method.value),
-                        )
-                        .label("not GET, POST, PUT, PATCH or DELETE"),
-                    );
-                    default_method.to_owned()
-                }
-            }
+            Some(method) => self
+                .method(method, owner)
+                .unwrap_or(default_method.to_owned()),
             None => default_method.to_owned(),
         };
         let path = match &raw.path {
-            Some(path) => {
-                let valid_chars = path.value.chars().all(|c| {
-                    c.is_ascii_alphanumeric() || matches!(c, '/' | '-' | '_' | '{' | '}' | '.')
-                });
-                if !path.value.starts_with('/')
-                    || !valid_chars
-                    || path.value.contains("..")
-                    || path.value.contains("//")
-                {
-                    self.diagnostics.push(
-                        Diagnostic::new(
-                            Code::InvalidValue,
-                            path.span.clone(),
-                            format!("`{}` is not a route path ({owner})", path.value),
-                        )
-                        .label("a path starts with `/` and uses letters, digits, `-`, `_`, `.` and `{param}`"),
-                    );
-                    default_path.to_owned()
-                } else {
-                    path.value.clone()
-                }
-            }
+            Some(path) => self
+                .path(path, params, default_path, owner)
+                .unwrap_or(default_path.to_owned()),
             None => default_path.to_owned(),
         };
         http_route(&method, &path)
+    }
+
+    fn method(&mut self, method: &Sp<String>, owner: &str) -> Option<String> {
+        let upper = method.value.to_ascii_uppercase();
+        if ["GET", "POST", "PUT", "PATCH", "DELETE"].contains(&upper.as_str()) {
+            return Some(upper);
+        }
+        self.diagnostics.push(
+            Diagnostic::new(
+                Code::InvalidValue,
+                method.span.clone(),
+                format!("`{}` is not an HTTP method ({owner})", method.value),
+            )
+            .label("not GET, POST, PUT, PATCH or DELETE"),
+        );
+        None
+    }
+
+    fn path(
+        &mut self,
+        path: &Sp<String>,
+        params: &Params,
+        example: &str,
+        owner: &str,
+    ) -> Option<String> {
+        let found = match path_params(&path.value) {
+            Ok(found) => found,
+            Err(problem) => {
+                self.diagnostics.push(
+                    Diagnostic::new(
+                        Code::InvalidValue,
+                        path.span.clone(),
+                        format!("`{}` is not a route path ({owner})", path.value),
+                    )
+                    .label(problem)
+                    .help("a path starts with `/` and has segments of letters, digits, `-`, `_` and `.`, or a parameter such as `{id}`"),
+                );
+                return None;
+            }
+        };
+        let (message, label, help) = match (params, found.len()) {
+            (Params::None(_), 0) | (Params::One(_), 1) => return Some(path.value.clone()),
+            (Params::None(why), _) => (
+                format!("the path of {owner} takes no parameter: {why}"),
+                "a parameter".to_owned(),
+                format!("write it without `{{…}}`, as in `{example}`"),
+            ),
+            (Params::One(meaning), 0) => (
+                format!("the path of {owner} needs a parameter for {meaning}"),
+                "no parameter".to_owned(),
+                format!("add one, as in `{example}`"),
+            ),
+            (Params::One(meaning), n) => (
+                format!("the path of {owner} has {n} parameters, but only {meaning} fills one"),
+                format!("{n} parameters"),
+                format!("keep one, as in `{example}`"),
+            ),
+        };
+        self.diagnostics.push(
+            Diagnostic::new(Code::InvalidValue, path.span.clone(), message)
+                .label(label)
+                .help(help),
+        );
+        None
     }
 
     /// Two routes with the same method and path.
@@ -143,23 +186,95 @@ pub(crate) fn http_route(method: &str, path: &str) -> Http {
     }
 }
 
-/// `/orders/{id}/x` and `/orders/{order_id}/x` are the same route.
-fn route_shape(path: &str) -> String {
-    let mut shape = String::new();
-    let mut in_param = false;
-    for c in path.chars() {
-        match c {
-            '{' => {
-                in_param = true;
-                shape.push('{');
+/// The parameter names of a route path (`/orders/{order_id}/cook` → `order_id`), or what is
+/// wrong with it. A parameter is a whole segment with a `snake_case` name.
+fn path_params(path: &str) -> Result<Vec<&str>, &'static str> {
+    let Some(rest) = path.strip_prefix('/') else {
+        return Err("does not start with `/`");
+    };
+    let mut params = Vec::new();
+    if rest.is_empty() {
+        return Ok(params);
+    }
+    for segment in rest.split('/') {
+        if let Some(inner) = segment.strip_prefix('{') {
+            let name = inner.strip_suffix('}').ok_or("a `{` without its `}`")?;
+            if !crate::names::is_snake(name) {
+                return Err("a parameter is a snake_case name in braces, as in `{order_id}`");
             }
-            '}' => {
-                in_param = false;
-                shape.push('}');
+            if params.contains(&name) {
+                return Err("the same parameter twice");
             }
-            _ if in_param => {}
-            _ => shape.push(c),
+            params.push(name);
+            continue;
+        }
+        if segment.is_empty() {
+            return Err("an empty segment (`//`) or a trailing `/`");
+        }
+        if segment == "." || segment == ".." {
+            return Err("`.` and `..` are not segments");
+        }
+        let plain = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.');
+        if !segment.chars().all(plain) {
+            return Err(
+                "a segment has letters, digits, `-`, `_` and `.`; a parameter is a whole segment",
+            );
         }
     }
-    shape
+    Ok(params)
+}
+
+/// `/orders/{id}/x` and `/orders/{order_id}/x` are the same route: parameters are matched by
+/// position, whatever their names.
+fn route_shape(path: &str) -> String {
+    path.split('/')
+        .map(|segment| {
+            if segment.starts_with('{') {
+                "{}"
+            } else {
+                segment
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn routes_with_parameters_in_the_same_places_are_one_route() {
+        assert_eq!(
+            route_shape("/orders/{id}/cook"),
+            route_shape("/orders/{order_id}/cook")
+        );
+        assert_eq!(route_shape("/orders/{id}"), "/orders/{}");
+        assert_ne!(route_shape("/orders/{id}"), route_shape("/orders/new"));
+        assert_ne!(route_shape("/orders"), route_shape("/orders/{id}"));
+        assert_eq!(route_shape("/orders"), "/orders");
+    }
+
+    #[test]
+    fn path_parameters_are_whole_snake_case_segments() {
+        assert_eq!(path_params("/orders"), Ok(vec![]));
+        assert_eq!(path_params("/"), Ok(vec![]));
+        assert_eq!(path_params("/orders/{order_id}/cook"), Ok(vec!["order_id"]));
+        assert_eq!(path_params("/v1.2/a-b_c/{x}/{y}"), Ok(vec!["x", "y"]));
+        for bad in [
+            "orders",
+            "/orders/{id",
+            "/orders/{}",
+            "/orders/{Id}",
+            "/orders/x{id}",
+            "/orders/{id}/{id}",
+            "/orders//x",
+            "/orders/",
+            "/orders/../admin",
+            "/orders/a b",
+            "/orders/\"x\"",
+        ] {
+            assert!(path_params(bad).is_err(), "{bad} is accepted");
+        }
+    }
 }

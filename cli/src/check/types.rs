@@ -176,7 +176,9 @@ impl Resolver<'_> {
                     ));
                 };
                 if key.name != "String" || !key.args.is_empty() {
-                    return Err(TypeError::Arity("map keys must be `String`".to_owned()));
+                    return Err(TypeError::Arity(
+                        "`Map` keys must be `String`, as in `Map<String, u32>`".to_owned(),
+                    ));
                 }
                 let value = self.resolve_expr(value)?;
                 Ok(Type {

@@ -6,10 +6,13 @@
 pub mod raw;
 mod reader;
 
+use std::ops::Range;
+
 use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
+use crate::names::closest;
 use raw::*;
 use reader::{string, strings, Table};
 
@@ -20,6 +23,17 @@ const TOP_KEYS: &[&str] = &[
     "aggregates",
     "read_models",
     "policies",
+];
+const COMMAND_KEYS: &[&str] = &[
+    "doc",
+    "creates",
+    "fields",
+    "from",
+    "to",
+    "emits",
+    "roles",
+    "idempotent",
+    "http",
 ];
 const FIELD_KEYS: &[&str] = &[
     "type",
@@ -48,15 +62,7 @@ const FIELD_KEYS: &[&str] = &[
 pub fn parse(text: &str, diagnostics: &mut Diagnostics) -> RawSpec {
     let (document, errors) = DeTable::parse_recoverable(text);
     for error in &errors {
-        let span = error.span().unwrap_or(0..0);
-        diagnostics.push(
-            Diagnostic::new(
-                Code::TomlSyntax,
-                span,
-                format!("invalid TOML: {}", error.message()),
-            )
-            .label("here"),
-        );
+        diagnostics.push(syntax_error(text, error.span(), error.message()));
     }
     if !errors.is_empty() {
         // A partly parsed tree gives misleading follow-up errors; syntax first.
@@ -68,45 +74,53 @@ pub fn parse(text: &str, diagnostics: &mut Diagnostics) -> RawSpec {
         what: "the spec".to_owned(),
     };
     top.only(TOP_KEYS, diagnostics);
+    let misspelt = misspelt_sections(&top);
     let mut spec = RawSpec::default();
-    match top.table("context", "`[context]`", diagnostics) {
-        Some(context) => spec.context = Some(read_context(&context, diagnostics)),
-        None if top.get("context").is_none() => {
-            diagnostics.push(
-                Diagnostic::new(Code::MissingKey, 0..0, "the spec has no `[context]` table")
-                    .help("start the spec with `[context]` and `name = \"my_context\"`"),
-            );
+    let context = top.get("context").or_else(|| {
+        let mut near = misspelt.iter().filter(|(key, _)| *key == "context");
+        near.next().map(|(_, value)| *value)
+    });
+    match context {
+        Some(value) => {
+            if let Some(context) = Table::from_value(value, "`[context]`", diagnostics) {
+                spec.context = Some(read_context(&context, diagnostics));
+            }
         }
-        None => {}
+        None => diagnostics.push(
+            Diagnostic::new(Code::MissingKey, 0..0, "the spec has no `[context]` table")
+                .help("start the spec with `[context]` and `name = \"my_context\"`"),
+        ),
     }
-    for (name, value) in named_tables(&top, "enums", "enum", diagnostics) {
+    let section =
+        |key: &str, diagnostics: &mut Diagnostics| section(&top, key, &misspelt, diagnostics);
+    for (name, value) in section("enums", diagnostics) {
         if let Some(table) = Table::from_value(value, format!("enum `{}`", name.value), diagnostics)
         {
             spec.enums.push(read_enum(name, &table, diagnostics));
         }
     }
-    for (name, value) in named_tables(&top, "value_objects", "value object", diagnostics) {
+    for (name, value) in section("value_objects", diagnostics) {
         let what = format!("value object `{}`", name.value);
         if let Some(table) = Table::from_value(value, what, diagnostics) {
             spec.value_objects
                 .push(read_struct(name, &table, diagnostics));
         }
     }
-    for (name, value) in named_tables(&top, "aggregates", "aggregate", diagnostics) {
+    for (name, value) in section("aggregates", diagnostics) {
         let what = format!("aggregate `{}`", name.value);
         if let Some(table) = Table::from_value(value, what, diagnostics) {
             spec.aggregates
                 .push(read_aggregate(name, &table, diagnostics));
         }
     }
-    for (name, value) in named_tables(&top, "read_models", "read model", diagnostics) {
+    for (name, value) in section("read_models", diagnostics) {
         let what = format!("read model `{}`", name.value);
         if let Some(table) = Table::from_value(value, what, diagnostics) {
             spec.read_models
                 .push(read_read_model(name, &table, diagnostics));
         }
     }
-    for (name, value) in named_tables(&top, "policies", "policy", diagnostics) {
+    for (name, value) in section("policies", diagnostics) {
         let what = format!("policy `{}`", name.value);
         if let Some(table) = Table::from_value(value, what, diagnostics) {
             spec.policies.push(read_policy(name, &table, diagnostics));
@@ -115,20 +129,69 @@ pub fn parse(text: &str, diagnostics: &mut Diagnostics) -> RawSpec {
     spec
 }
 
+/// Top-level keys written with a typo (`aggregate`), each with the key it is a near miss of.
+/// Their content is read as if spelt right, so one typo gives one message, not one for every
+/// reference to what they declare.
+fn misspelt_sections<'a, 'i>(top: &Table<'a, 'i>) -> Vec<(&'static str, &'a Spanned<DeValue<'i>>)> {
+    top.entries
+        .iter()
+        .filter_map(|(key, value)| {
+            let key: &str = key.get_ref();
+            if TOP_KEYS.contains(&key) {
+                return None;
+            }
+            closest(key, TOP_KEYS.iter().copied()).map(|near| (near, value))
+        })
+        .collect()
+}
+
+/// The named tables of a top-level section (`[aggregates.Order]` → `Order`), those of its
+/// misspelt twins included.
+fn section<'a, 'i>(
+    top: &Table<'a, 'i>,
+    key: &str,
+    misspelt: &[(&'static str, &'a Spanned<DeValue<'i>>)],
+    diagnostics: &mut Diagnostics,
+) -> Vec<(Sp<String>, &'a Spanned<DeValue<'i>>)> {
+    let mut entries = named_tables(top, key, diagnostics);
+    for (_, value) in misspelt.iter().filter(|(near, _)| *near == key) {
+        if let DeValue::Table(table) = value.get_ref() {
+            let named = table
+                .iter()
+                .map(|(name, value)| (Sp::new(name.get_ref().to_string(), name.span()), value));
+            entries.extend(named);
+        }
+    }
+    entries
+}
+
+/// A TOML syntax error; a duplicate key is named.
+fn syntax_error(text: &str, span: Option<Range<usize>>, message: &str) -> Diagnostic {
+    let span = span.unwrap_or(0..0);
+    let key = text.get(span.clone()).filter(|key| !key.is_empty());
+    match key {
+        Some(key) if message == "duplicate key" => Diagnostic::new(
+            Code::TomlSyntax,
+            span,
+            format!("invalid TOML: the key `{key}` is written twice in one table"),
+        )
+        .label("written again here")
+        .help("a key appears once per table; remove one of them"),
+        _ => Diagnostic::new(Code::TomlSyntax, span, format!("invalid TOML: {message}"))
+            .label("here"),
+    }
+}
+
 /// The entries of the table at `key` (`[aggregates.Order]` → `Order`).
 fn named_tables<'a, 'i>(
     parent: &Table<'a, 'i>,
     key: &str,
-    kind: &str,
     diagnostics: &mut Diagnostics,
 ) -> Vec<(Sp<String>, &'a Spanned<DeValue<'i>>)> {
     let what = format!("`{key}` of {}", parent.what);
     match parent.table(key, what, diagnostics) {
         Some(table) => table.entries().collect(),
-        None => {
-            let _ = kind;
-            Vec::new()
-        }
+        None => Vec::new(),
     }
 }
 
@@ -148,9 +211,23 @@ fn read_context(table: &Table<'_, '_>, diagnostics: &mut Diagnostics) -> RawCont
 
 fn read_enum(name: Sp<String>, table: &Table<'_, '_>, diagnostics: &mut Diagnostics) -> RawEnum {
     table.only(&["doc", "variants"], diagnostics);
-    let what = format!("`variants` of {}", table.what);
     let (variants, variants_span) = match table.get("variants") {
-        Some(value) => (named_docs(value, &what, diagnostics), value.span()),
+        Some(value) => {
+            let what = format!("`variants` of {}", table.what);
+            let variants = named_docs(value, &what, diagnostics);
+            if is_empty(value) {
+                diagnostics.push(
+                    Diagnostic::new(
+                        Code::InvalidValue,
+                        value.span(),
+                        format!("enum `{}` has no variants", name.value),
+                    )
+                    .label("empty")
+                    .help("list at least one variant, as in `variants = [\"Small\", \"Large\"]`"),
+                );
+            }
+            (variants, value.span())
+        }
         None => {
             table.missing("variants", diagnostics);
             (Vec::new(), name.span.clone())
@@ -161,6 +238,15 @@ fn read_enum(name: Sp<String>, table: &Table<'_, '_>, diagnostics: &mut Diagnost
         name,
         variants,
         variants_span,
+    }
+}
+
+/// An empty list or table (`[]`, `{}`).
+fn is_empty(value: &Spanned<DeValue<'_>>) -> bool {
+    match value.get_ref() {
+        DeValue::Array(items) => items.is_empty(),
+        DeValue::Table(entries) => entries.is_empty(),
+        _ => false,
     }
 }
 
@@ -315,11 +401,21 @@ fn read_aggregate(
         .map(|lifecycle| {
             lifecycle.only(&["initial", "states", "terminal"], diagnostics);
             let states = match lifecycle.get("states") {
-                Some(value) => named_docs(
-                    value,
-                    &format!("`states` of {}", lifecycle.what),
-                    diagnostics,
-                ),
+                Some(value) => {
+                    if is_empty(value) {
+                        diagnostics.push(
+                            Diagnostic::new(
+                                Code::InvalidLifecycle,
+                                value.span(),
+                                format!("{} has no states", lifecycle.what),
+                            )
+                            .label("empty")
+                            .help("list the states, as in `states = [\"Open\", \"Closed\"]`"),
+                        );
+                    }
+                    let what = format!("`states` of {}", lifecycle.what);
+                    named_docs(value, &what, diagnostics)
+                }
                 None => {
                     lifecycle.missing("states", diagnostics);
                     Vec::new()
@@ -339,7 +435,7 @@ fn read_aggregate(
             }
         });
     let aggregate = name.value.clone();
-    let entities = named_tables(table, "entities", "entity", diagnostics)
+    let entities = named_tables(table, "entities", diagnostics)
         .into_iter()
         .filter_map(|(name, value)| {
             let what = format!("entity `{}` of aggregate `{aggregate}`", name.value);
@@ -347,7 +443,7 @@ fn read_aggregate(
             Some(read_struct(name, &entity, diagnostics))
         })
         .collect();
-    let events = named_tables(table, "events", "event", diagnostics)
+    let events = named_tables(table, "events", diagnostics)
         .into_iter()
         .filter_map(|(name, value)| {
             let what = format!("event `{}`", name.value);
@@ -362,7 +458,7 @@ fn read_aggregate(
             })
         })
         .collect();
-    let commands = named_tables(table, "commands", "command", diagnostics)
+    let commands = named_tables(table, "commands", diagnostics)
         .into_iter()
         .filter_map(|(name, value)| {
             let what = format!("command `{}`", name.value);
@@ -388,28 +484,17 @@ fn read_command(
     table: &Table<'_, '_>,
     diagnostics: &mut Diagnostics,
 ) -> RawCommand {
-    table.only(
-        &[
-            "doc",
-            "creates",
-            "fields",
-            "from",
-            "to",
-            "emits",
-            "roles",
-            "idempotent",
-            "http",
-        ],
-        diagnostics,
-    );
+    table.only(COMMAND_KEYS, diagnostics);
+    let emits = table.strings("emits", diagnostics);
     RawCommand {
+        emits_guess: emits_guess(table, emits.is_none()),
         span: table.span.clone(),
         doc: table.string("doc", diagnostics),
         creates: table.boolean("creates", diagnostics),
         fields: read_fields(table, diagnostics),
         from: table.strings("from", diagnostics),
         to: table.string("to", diagnostics),
-        emits: table.strings("emits", diagnostics),
+        emits,
         roles: table
             .strings("roles", diagnostics)
             .map(|l| l.value)
@@ -418,6 +503,39 @@ fn read_command(
         http: read_http(table, diagnostics),
         name,
     }
+}
+
+/// When `emits` is misspelt (`emitz`) or not a list of strings, an error already: the event
+/// names it seems to hold, so no warning says that the command emits nothing or that its
+/// events are never emitted.
+fn emits_guess(table: &Table<'_, '_>, unreadable: bool) -> Option<Vec<String>> {
+    let misspelt = table.entries.iter().filter(|(key, _)| {
+        let key: &str = key.get_ref();
+        !COMMAND_KEYS.contains(&key) && closest(key, COMMAND_KEYS.iter().copied()) == Some("emits")
+    });
+    let mut values: Vec<&Spanned<DeValue<'_>>> = misspelt.map(|(_, value)| value).collect();
+    if unreadable {
+        values.extend(table.get("emits"));
+    }
+    if values.is_empty() {
+        return None;
+    }
+    let names = values.into_iter().flat_map(|value| match value.get_ref() {
+        DeValue::String(name) => vec![name.to_string()],
+        DeValue::Array(items) => items
+            .iter()
+            .filter_map(|item| match item.get_ref() {
+                DeValue::String(name) => Some(name.to_string()),
+                _ => None,
+            })
+            .collect(),
+        DeValue::Table(entries) => entries
+            .iter()
+            .map(|(key, _)| key.get_ref().to_string())
+            .collect(),
+        _ => Vec::new(),
+    });
+    Some(names.collect())
 }
 
 fn read_http(owner: &Table<'_, '_>, diagnostics: &mut Diagnostics) -> Option<RawHttp> {
@@ -434,7 +552,7 @@ fn read_read_model(
     table: &Table<'_, '_>,
     diagnostics: &mut Diagnostics,
 ) -> RawReadModel {
-    table.only(
+    let misspelt = table.only(
         &[
             "doc",
             "key",
@@ -470,7 +588,7 @@ fn read_read_model(
         None => Vec::new(),
     };
     let read_model = name.value.clone();
-    let queries = named_tables(table, "queries", "query", diagnostics)
+    let queries = named_tables(table, "queries", diagnostics)
         .into_iter()
         .filter_map(|(name, value)| {
             let what = format!("query `{}` of read model `{read_model}`", name.value);
@@ -497,6 +615,7 @@ fn read_read_model(
         })
         .collect();
     RawReadModel {
+        misspelt,
         span: table.span.clone(),
         doc: table.string("doc", diagnostics),
         key: table.string("key", diagnostics),

@@ -197,6 +197,9 @@ pub struct RawCommand {
     pub to: Option<Sp<String>>,
     /// `emits`.
     pub emits: Option<Sp<Vec<Sp<String>>>>,
+    /// When `emits` is misspelt or unreadable (an error already): the event names it seems
+    /// to list.
+    pub emits_guess: Option<Vec<String>>,
     /// `roles`.
     pub roles: Vec<Sp<String>>,
     /// `idempotent`.
@@ -233,6 +236,9 @@ pub struct RawReadModel {
     pub removed_by: Vec<Sp<String>>,
     /// `queries`.
     pub queries: Vec<RawQuery>,
+    /// Keys that unknown keys of the table are near misses of (`updatd_by` → `updated_by`):
+    /// what those would say is unknown, so no warning is based on their absence.
+    pub misspelt: Vec<String>,
 }
 
 /// An event that updates a read model, and the fields it sets (`None`: all it carries).

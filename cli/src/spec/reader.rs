@@ -44,8 +44,10 @@ impl<'a, 'i> Table<'a, 'i> {
         }
     }
 
-    /// Records every key not in `known`, with the nearest known key as a suggestion.
-    pub(crate) fn only(&self, known: &[&str], diagnostics: &mut Diagnostics) {
+    /// Records every key not in `known`, with the nearest known key as a suggestion. Returns
+    /// the known keys that unknown ones are near misses of (`emitz` → `emits`).
+    pub(crate) fn only(&self, known: &[&str], diagnostics: &mut Diagnostics) -> Vec<String> {
+        let mut near_misses = Vec::new();
         for (key, _) in self.entries.iter() {
             let name: &str = key.get_ref();
             if !known.contains(&name) {
@@ -56,7 +58,10 @@ impl<'a, 'i> Table<'a, 'i> {
                 )
                 .label("not a key here");
                 diagnostic = match closest(name, known.iter().copied()) {
-                    Some(near) => diagnostic.help(format!("did you mean `{near}`?")),
+                    Some(near) => {
+                        near_misses.push(near.to_owned());
+                        diagnostic.help(format!("did you mean `{near}`?"))
+                    }
                     None => {
                         diagnostic.help(format!("the keys allowed here are: {}", known.join(", ")))
                     }
@@ -64,6 +69,7 @@ impl<'a, 'i> Table<'a, 'i> {
                 diagnostics.push(diagnostic);
             }
         }
+        near_misses
     }
 
     /// The value at `key`.
@@ -79,11 +85,12 @@ impl<'a, 'i> Table<'a, 'i> {
                 self.header_span(),
                 format!("{} has no `{key}`", self.what),
             )
-            .label(format!("`{key}` is required here")),
+            .label(format!("`{key}` is required here"))
+            .help(format!("add `{key} = …`")),
         );
     }
 
-    /// A short span to point at the table as a whole: its first line.
+    /// The table's span (text output marks its first line: the header).
     fn header_span(&self) -> Range<usize> {
         self.span.clone()
     }
