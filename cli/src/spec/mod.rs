@@ -61,8 +61,22 @@ const FIELD_KEYS: &[&str] = &[
 /// ```
 pub fn parse(text: &str, diagnostics: &mut Diagnostics) -> RawSpec {
     let (document, errors) = DeTable::parse_recoverable(text);
-    for error in &errors {
-        diagnostics.push(syntax_error(text, error.span(), error.message()));
+    let found: Vec<(Diagnostic, Option<usize>)> = errors
+        .iter()
+        .map(|error| syntax_error(text, error.span(), error.message()))
+        .collect();
+    // An inline table left open is reported where it opens; errors it causes later are not.
+    let reported: Vec<usize> = found
+        .iter()
+        .filter(|(d, _)| d.label.as_deref() == Some(UNCLOSED))
+        .map(|(d, _)| d.span.start)
+        .collect();
+    for (diagnostic, cause) in found {
+        let caused = diagnostic.label.as_deref() != Some(UNCLOSED)
+            && cause.is_some_and(|brace| reported.contains(&brace));
+        if !caused {
+            diagnostics.push(diagnostic);
+        }
     }
     if !errors.is_empty() {
         // A partly parsed tree gives misleading follow-up errors; syntax first.
@@ -165,21 +179,96 @@ fn section<'a, 'i>(
     entries
 }
 
-/// A TOML syntax error; a duplicate key is named.
-fn syntax_error(text: &str, span: Option<Range<usize>>, message: &str) -> Diagnostic {
+const UNCLOSED: &str = "no `}` for this `{`";
+
+/// A TOML syntax error, and the `{` left open on an earlier line that probably causes it. A
+/// duplicate key is named; an error after an open inline table says so (the parser only
+/// notices on a later line).
+fn syntax_error(
+    text: &str,
+    span: Option<Range<usize>>,
+    message: &str,
+) -> (Diagnostic, Option<usize>) {
     let span = span.unwrap_or(0..0);
     let key = text.get(span.clone()).filter(|key| !key.is_empty());
-    match key {
-        Some(key) if message == "duplicate key" => Diagnostic::new(
+    if let (Some(key), "duplicate key") = (key, message) {
+        let diagnostic = Diagnostic::new(
             Code::TomlSyntax,
             span,
             format!("invalid TOML: the key `{key}` is written twice in one table"),
         )
         .label("written again here")
-        .help("a key appears once per table; remove one of them"),
-        _ => Diagnostic::new(Code::TomlSyntax, span, format!("invalid TOML: {message}"))
-            .label("here"),
+        .help("a key appears once per table; remove one of them");
+        return (diagnostic, None);
     }
+    let line_of = |offset: usize| text[..offset.min(text.len())].matches('\n').count() + 1;
+    let open = unclosed_brace(text, span.start).filter(|&at| line_of(at) < line_of(span.start));
+    let diagnostic = match open {
+        Some(at) if message.starts_with("unclosed inline table") => Diagnostic::new(
+            Code::TomlSyntax,
+            at..at + 1,
+            "invalid TOML: this inline table is not closed",
+        )
+        .label(UNCLOSED)
+        .help("close it with `}` at the end of its line"),
+        Some(at) => Diagnostic::new(Code::TomlSyntax, span, format!("invalid TOML: {message}"))
+            .label("here")
+            .help(format!(
+                "the `{{` on line {} is not closed: add `}}` at the end of its line",
+                line_of(at)
+            )),
+        None => {
+            let diagnostic =
+                Diagnostic::new(Code::TomlSyntax, span, format!("invalid TOML: {message}"))
+                    .label("here");
+            match key {
+                Some(word) if message.starts_with("string values must be quoted") => {
+                    diagnostic.help(format!("write `\"{word}\"`"))
+                }
+                _ => diagnostic,
+            }
+        }
+    };
+    (diagnostic, open)
+}
+
+/// The byte offset of the innermost `{` still open at `offset`, outside strings and comments.
+fn unclosed_brace(text: &str, offset: usize) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let end = offset.min(bytes.len());
+    let mut open: Vec<usize> = Vec::new();
+    let mut at = 0;
+    while at < end {
+        match bytes[at] {
+            b'#' => {
+                while at < end && bytes[at] != b'\n' {
+                    at += 1;
+                }
+            }
+            quote @ (b'"' | b'\'') => {
+                let triple = bytes[at..].starts_with(&[quote; 3]);
+                let close = &[quote; 3][..if triple { 3 } else { 1 }];
+                at += close.len();
+                while at < end && !bytes[at..].starts_with(close) {
+                    if quote == b'"' && bytes[at] == b'\\' {
+                        at += 1;
+                    } else if !triple && bytes[at] == b'\n' {
+                        break;
+                    }
+                    at += 1;
+                }
+                at += close.len();
+                continue;
+            }
+            b'{' => open.push(at),
+            b'}' => {
+                open.pop();
+            }
+            _ => {}
+        }
+        at += 1;
+    }
+    open.last().copied()
 }
 
 /// The entries of the table at `key` (`[aggregates.Order]` → `Order`).
@@ -659,5 +748,32 @@ fn read_policy(
         send: table.string("send", diagnostics),
         map,
         name,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_open_inline_table_is_found_outside_strings_and_comments() {
+        let text = "a = { b = \"}\", c = '{' # }\nd = 1\ne = { f = \"\"\"}\"\"\" }\n";
+        let second_line = text.find("d = 1").expect("there");
+        assert_eq!(unclosed_brace(text, second_line), Some(4));
+        let end = text.len();
+        assert_eq!(unclosed_brace(text, end), Some(4));
+        assert_eq!(unclosed_brace("a = { b = 1 }\n", 14), None);
+    }
+
+    #[test]
+    fn an_unclosed_inline_table_is_pointed_at_where_it_opens() {
+        let text =
+            "[context]\nname = \"x\"\n[aggregates.A]\nfields = { a = \"String\"\nevents.E = {}\n";
+        let mut diagnostics = Diagnostics::default();
+        parse(text, &mut diagnostics);
+        let brace = text.find('{').expect("a brace");
+        // One message, at the brace: not also one where the parser noticed.
+        let spans: Vec<_> = diagnostics.iter().map(|d| d.span.clone()).collect();
+        assert_eq!(spans, vec![brace..brace + 1]);
     }
 }
