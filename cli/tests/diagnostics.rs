@@ -196,3 +196,24 @@ fn example_specs_check_clean() {
         assert!(checked.model.is_some(), "{} has no model", path.display());
     }
 }
+
+/// Every prefix of every corpus spec (a spec being typed) checks without a panic, with every
+/// span inside the text.
+#[test]
+fn truncated_specs_never_panic() {
+    for (name, text) in corpus() {
+        for end in (0..=text.len()).filter(|&end| text.is_char_boundary(end)) {
+            let prefix = &text[..end];
+            let (source, checked) = checked(&name, prefix);
+            for d in checked.diagnostics.iter() {
+                assert!(
+                    d.span.end <= prefix.len()
+                        && prefix.is_char_boundary(d.span.start)
+                        && prefix.is_char_boundary(d.span.end),
+                    "{name} cut at {end}: {d:?}"
+                );
+            }
+            let _ = checked.diagnostics.to_text(&source);
+        }
+    }
+}

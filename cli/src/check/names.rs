@@ -58,6 +58,46 @@ pub(crate) fn check_type_name(
     true
 }
 
+/// Type names the generated code already uses: the spec's built-in types, their Rust
+/// names, and the standard prelude's `Option`, `Result`, `Box` and their variants.
+const RESERVED_TYPES: &[&str] = &[
+    "String",
+    "Decimal",
+    "Date",
+    "Time",
+    "DateTime",
+    "Uuid",
+    "Option",
+    "Vec",
+    "Map",
+    "Some",
+    "None",
+    "Result",
+    "Ok",
+    "Err",
+    "Box",
+    "BTreeMap",
+    "NaiveDate",
+    "NaiveTime",
+    "Utc",
+];
+
+/// Checks that a type name does not hide a type the generated code uses (`String`).
+fn check_not_reserved(name: &Sp<String>, what: &str, diagnostics: &mut Diagnostics) {
+    let text = name.as_str();
+    if RESERVED_TYPES.contains(&text) {
+        diagnostics.push(
+            Diagnostic::new(
+                Code::InvalidName,
+                name.span.clone(),
+                format!("{what} would hide the built-in type `{text}`"),
+            )
+            .label("a built-in name")
+            .help(format!("rename it, for example `{text}Value`")),
+        );
+    }
+}
+
 /// Checks a field name (`snake_case`, not a keyword); `what` names it in messages.
 pub(crate) fn check_field_name(name: &Sp<String>, what: &str, diagnostics: &mut Diagnostics) {
     let text = name.as_str();
@@ -293,7 +333,10 @@ pub(crate) fn declare(checker: &mut Checker<'_, '_>) {
     let mut first: BTreeMap<&str, &TypeName> = BTreeMap::new();
     for this in &types {
         if !this.generated && !collided.contains(&this.name.span.start) {
-            check_type_name(&this.name, &this.what(), checker.diagnostics);
+            let what = this.what();
+            if check_type_name(&this.name, &what, checker.diagnostics) {
+                check_not_reserved(&this.name, &what, checker.diagnostics);
+            }
         }
         let Some(other) = first.get(this.name.as_str()) else {
             first.insert(this.name.as_str(), this);
