@@ -87,7 +87,11 @@ fn cargo(dir: &Path, args: &[&str], envs: &[(&str, &Path)]) -> String {
 
 #[test]
 fn generated_projects_format_lint_test_and_run() {
-    let root = tempfile::tempdir().expect("a temporary directory");
+    // `SEEDWORK_KEEP_GENERATED=dir` keeps the projects there, to look at them.
+    let temporary = tempfile::tempdir().expect("a temporary directory");
+    let root = std::env::var_os("SEEDWORK_KEEP_GENERATED")
+        .filter(|dir| !dir.is_empty())
+        .map_or_else(|| temporary.path().to_owned(), PathBuf::from);
     let runtime = workspace().join("runtime");
     let options = RenderOptions {
         runtime_dependency: format!(
@@ -98,7 +102,10 @@ fn generated_projects_format_lint_test_and_run() {
     for (name, model) in models() {
         let mut files = render(&model, &TemplateSet::embedded(), &options).expect("renders");
         check_and_format(&mut files).expect("verifies");
-        let dir = root.path().join(&name);
+        let dir = root.join(&name);
+        if dir.exists() {
+            std::fs::remove_dir_all(&dir).expect("removes the previous project");
+        }
         for (path, file) in files.iter() {
             let target = dir.join(path);
             std::fs::create_dir_all(target.parent().expect("a parent"))

@@ -213,6 +213,13 @@ fn generated_tests_say_which_commands_they_cannot_test() {
     ] {
         assert!(tests.contains(&format!("async fn {test}()")), "{test}");
     }
+    // Through the service's mediator, with every role; and refused without a caller.
+    assert!(tests.contains("async fn the_service_accepts_place_order()"));
+    assert!(tests.contains("async fn the_service_refuses_start_cooking_to_an_anonymous_caller()"));
+    assert!(
+        tests.contains(r#".with_role("delivery \"driver\" \\ {}")"#),
+        "{tests}"
+    );
     let customer = contents(&files, "tests/generated_customer.rs");
     // A pattern seedwork can satisfy, a negative range, a fractional range, a minimum of
     // map entries and an entity with an e-mail.

@@ -40,6 +40,10 @@ pub(crate) struct TestPlan {
     cases: Vec<Case>,
     /// Commands without a test, and why: comment lines.
     skipped: Vec<String>,
+    /// Tests through the service's mediator.
+    service: Vec<ServiceCase>,
+    /// Every role the aggregate's commands require: the test caller has them all.
+    roles: Vec<String>,
 }
 
 /// One test.
@@ -61,6 +65,25 @@ struct Case {
     status: Option<String>,
     /// `it is Delivered`: what the refusal says, for a command that must be refused.
     refusal: Option<String>,
+    /// The command's index in the aggregate.
+    #[serde(skip)]
+    index: usize,
+}
+
+/// A test through the service's mediator (registration, authorization, validation).
+#[derive(Debug, Serialize)]
+struct ServiceCase {
+    /// The test function's name.
+    name: String,
+    /// Its documentation line.
+    doc: String,
+    /// Commands sent first, by a caller with every role, as expressions.
+    setup: Vec<String>,
+    /// The command under test, as an expression.
+    command: String,
+    /// The command is sent without a caller and must be refused as unauthorized; otherwise it
+    /// is sent by a caller with every role and must be accepted.
+    anonymous: bool,
 }
 
 /// A node of the search: a lifecycle state (index) and the state fields set so far.
@@ -246,6 +269,7 @@ pub(crate) fn plan(model: &Model, aggregate: &Aggregate) -> TestPlan {
                 succeeds: true,
                 status: status_of(after),
                 refusal: None,
+                index,
             });
             continue;
         }
@@ -285,6 +309,7 @@ pub(crate) fn plan(model: &Model, aggregate: &Aggregate) -> TestPlan {
             succeeds: true,
             status: status_of(after),
             refusal: None,
+            index,
         });
     }
 
@@ -319,11 +344,71 @@ pub(crate) fn plan(model: &Model, aggregate: &Aggregate) -> TestPlan {
                 succeeds: false,
                 status: None,
                 refusal: Some(format!("it is {}", states[state])),
+                index,
             });
         }
     }
 
+    // Through the service: the first creating command is accepted from a caller with every
+    // role; the first tested command that requires a role is refused to an anonymous caller.
+    let mut service = Vec::new();
+    let command_of = |case: &Case| aggregate.commands.get(case.index);
+    if let Some(case) = cases.iter().find(|c| c.succeeds && c.setup.is_empty()) {
+        if let Some(command) = command_of(case) {
+            service.push(ServiceCase {
+                name: format!("the_service_accepts_{}", command.names.snake),
+                doc: format!(
+                    "The service's mediator accepts `{}` from a caller with its roles.",
+                    command.names.name
+                ),
+                setup: Vec::new(),
+                command: case.command.clone(),
+                anonymous: false,
+            });
+        }
+    }
+    let guarded = cases.iter().filter(|c| c.succeeds).find_map(|c| {
+        command_of(c)
+            .filter(|command| !command.roles.is_empty())
+            .map(|command| (c, command))
+    });
+    if let Some((case, command)) = guarded {
+        service.push(ServiceCase {
+            name: format!("the_service_refuses_{}_to_an_anonymous_caller", command.names.snake),
+            doc: format!(
+                "The service's mediator refuses `{}` to a caller who is not signed in: it requires the role {}.",
+                command.names.name,
+                command.roles.iter().map(|r| format!("{r:?}")).collect::<Vec<_>>().join(" or ")
+            ),
+            setup: case.setup.clone(),
+            command: case.command.clone(),
+            anonymous: true,
+        });
+    }
+    let roles: BTreeSet<String> = aggregate
+        .commands
+        .iter()
+        .flat_map(|c| c.roles.iter().cloned())
+        .collect();
+
     let mut imports = Imports::outside(model);
+    if !service.is_empty() {
+        imports.path(format!(
+            "{}::generated::application",
+            model.context.lib_name
+        ));
+        imports.path("seedwork::InMemoryIdempotencyStore");
+        imports.path("seedwork::Mediator");
+        imports.path("seedwork::Metadata");
+        imports.path("seedwork::Stores");
+        imports.path("std::sync::Arc");
+        if !roles.is_empty() {
+            imports.path("seedwork::Principal");
+        }
+    }
+    if service.iter().any(|s| s.anonymous) {
+        imports.path("seedwork::ErrorKind");
+    }
     imports.name(name);
     imports.name(&aggregate.id.type_name);
     let history = cases.iter().any(|c| !c.setup.is_empty());
@@ -384,6 +469,8 @@ pub(crate) fn plan(model: &Model, aggregate: &Aggregate) -> TestPlan {
         recorded,
         cases,
         skipped,
+        service,
+        roles: roles.into_iter().collect(),
     }
 }
 

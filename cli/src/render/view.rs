@@ -277,6 +277,9 @@ pub(crate) struct ProjectView {
     pub(crate) types_imports: Vec<String>,
     /// `use` paths of `application/read_models.rs`.
     pub(crate) read_models_imports: Vec<String>,
+    /// The crate's one-paragraph description: the first paragraph of the context's doc, its
+    /// lines joined, else the title.
+    pub(crate) description: String,
 }
 
 /// The view of the project-wide files.
@@ -302,7 +305,21 @@ pub(crate) fn project_view(model: &Model) -> ProjectView {
         }
         read_models.ty(&read_model.key.ty.rust);
     }
+    let first_paragraph: Vec<&str> = model
+        .context
+        .doc
+        .iter()
+        .map(|line| line.trim())
+        .skip_while(|line| line.is_empty())
+        .take_while(|line| !line.is_empty())
+        .collect();
+    let description = if first_paragraph.is_empty() {
+        model.context.title.clone()
+    } else {
+        first_paragraph.join(" ")
+    };
     ProjectView {
+        description,
         has_types: !model.enums.is_empty() || !model.value_objects.is_empty(),
         types_imports: types.finish(),
         read_models_imports: read_models.finish(),
