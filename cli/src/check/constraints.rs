@@ -319,6 +319,18 @@ mod tests {
     }
 
     #[test]
+    fn a_pattern_is_written_as_an_escaped_rust_string() {
+        let pattern = "^\"a\\d\u{202E}\n$";
+        let (validate, codes) = field("String", |f| {
+            f.pattern = Some(Sp::new(pattern.to_owned(), 0..1));
+        });
+        assert!(codes.is_empty());
+        // Quotes, backslashes, line breaks and text-direction code points (which rustc
+        // refuses in literals) are escaped.
+        assert_eq!(validate, [r#"pattern = "^\"a\\d\u{202e}\n$""#]);
+    }
+
+    #[test]
     fn integer_bounds_fit_their_type() {
         assert_eq!(field("u32", |f| f.min = n(-1)).1, ["E019"]);
         assert_eq!(field("i32", |f| f.max = n(1 << 40)).1, ["E019"]);

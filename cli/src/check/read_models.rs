@@ -100,7 +100,7 @@ impl Scope<'_> {
         })
     }
 
-    fn unknown_event(&self, checker: &mut Checker<'_, '_>, event: &Sp<String>, role: &str) {
+    fn unknown_event(&self, checker: &mut Checker<'_, '_>, event: &Sp<String>, key: &str) {
         let known = self
             .aggregates
             .iter()
@@ -110,7 +110,7 @@ impl Scope<'_> {
                 Code::UnknownEvent,
                 event.span.clone(),
                 format!(
-                    "{} is {role} by `{}`, which is not a declared event",
+                    "`{key}` of {} names `{}`, which is not a declared event",
                     self.owner, event.value
                 ),
             )
@@ -215,7 +215,7 @@ fn update(
     listed: Option<&[Sp<String>]>,
 ) -> Option<Update> {
     let Some(carried) = scope.find_event(checker, &event_name.value) else {
-        scope.unknown_event(checker, event_name, "updated");
+        scope.unknown_event(checker, event_name, "updated_by");
         return None;
     };
     let key_from = key_source(checker, scope, &carried, event_name);
@@ -301,7 +301,7 @@ fn removal(
     event_name: &Sp<String>,
 ) -> Option<EventRef> {
     let Some(carried) = scope.find_event(checker, &event_name.value) else {
-        scope.unknown_event(checker, event_name, "cleared");
+        scope.unknown_event(checker, event_name, "removed_by");
         return None;
     };
     key_source(checker, scope, &carried, event_name)?;
