@@ -7,7 +7,7 @@ impl<'r, 'd> Checker<'r, 'd> {
         &mut self,
         raw: &'r RawAggregate,
         declared: &BTreeMap<String, Declared>,
-    ) -> Option<Aggregate> {
+    ) -> Aggregate {
         let name = raw.name.value.clone();
         let n = all_names(&name);
         let resolver = Resolver {
@@ -15,58 +15,8 @@ impl<'r, 'd> Checker<'r, 'd> {
             aggregate: Some(&name),
         };
         let id = self.id(raw);
-        let storage = match raw.storage.as_ref().map(|s| s.as_str()) {
-            None | Some("event_sourced") => Storage::EventSourced,
-            Some("state_stored") => Storage::StateStored,
-            Some(other) => {
-                let span = raw
-                    .storage
-                    .as_ref()
-                    .map(|s| s.span.clone())
-                    .unwrap_or_default();
-                self.diagnostics.push(
-                    Diagnostic::new(
-                        Code::InvalidValue,
-                        span,
-                        format!("`{other}` is not a storage style"),
-                    )
-                    .label("not a storage style")
-                    .suggest(closest(other, ["event_sourced", "state_stored"]))
-                    .help_or("write `event_sourced` or `state_stored`"),
-                );
-                Storage::EventSourced
-            }
-        };
-        let owner = format!("aggregate `{name}`");
-        let state_fields: Vec<StateField> =
-            fields::fields(&raw.fields, &owner, &resolver, self.diagnostics)
-                .into_iter()
-                .map(|field| {
-                    let stored_as_option = !field.ty.has_default;
-                    StateField {
-                        stored_rust: if stored_as_option {
-                            format!("Option<{}>", field.ty.rust)
-                        } else {
-                            field.ty.rust.clone()
-                        },
-                        stored_as_option,
-                        field,
-                    }
-                })
-                .collect();
-        for field in &raw.fields {
-            if field.name.value == "status" && raw.lifecycle.is_some() {
-                self.diagnostics.push(
-                    Diagnostic::new(
-                        Code::DuplicateName,
-                        field.name.span.clone(),
-                        format!("aggregate `{name}` has a lifecycle, which is kept in the field `status`"),
-                    )
-                    .label("already the lifecycle's field")
-                    .help("rename this field"),
-                );
-            }
-        }
+        let storage = self.storage(raw);
+        let state_fields = self.state_fields(raw, &resolver);
         let lifecycle = self.lifecycle(raw);
         let entities = raw
             .entities
@@ -76,51 +26,11 @@ impl<'r, 'd> Checker<'r, 'd> {
                 self.structure(entity, &owner, &resolver)
             })
             .collect();
-        let events: Vec<(Event, &RawEvent)> = raw
+        let mut events: Vec<Event> = raw
             .events
             .iter()
-            .map(|event| {
-                let owner = format!("event `{}`", event.name.value);
-                let fields = fields::fields(&event.fields, &owner, &resolver, self.diagnostics);
-                if let Some(version) = &event.version {
-                    if version.value == 0 || version.value > u64::from(u32::MAX) {
-                        self.diagnostics.push(
-                            Diagnostic::new(
-                                Code::InvalidValue,
-                                version.span.clone(),
-                                format!(
-                                    "the version of event `{}` must be at least 1",
-                                    event.name.value
-                                ),
-                            )
-                            .label("versions start at 1"),
-                        );
-                    }
-                }
-                for field in &event.fields {
-                    if field.name.value == id.field {
-                        self.diagnostics
-                            .push(implicit_id(&field.name, &id.field, &owner));
-                    }
-                }
-                (
-                    Event {
-                        names: all_names(&event.name.value),
-                        doc: doc_lines(event.doc.as_ref()),
-                        version: event
-                            .version
-                            .as_ref()
-                            .map_or(1, |v| v.value.clamp(1, u64::from(u32::MAX)) as u32),
-                        integration: event.integration.as_ref().is_some_and(|i| i.value),
-                        fields,
-                        sets_state: None,
-                        applies: Vec::new(),
-                    },
-                    event,
-                )
-            })
+            .map(|event| self.event(event, &resolver, &id))
             .collect();
-        let mut events: Vec<Event> = events.into_iter().map(|(event, _)| event).collect();
         let scope = commands::Scope {
             raw,
             resolver: &resolver,
@@ -130,7 +40,7 @@ impl<'r, 'd> Checker<'r, 'd> {
         };
         let commands = self.commands(&scope, &mut events);
         self.applies(raw, &state_fields, &mut events);
-        Some(Aggregate {
+        Aggregate {
             table: n.plural_snake.clone(),
             route: format!("/{}", n.plural_kebab),
             names: n,
@@ -142,7 +52,111 @@ impl<'r, 'd> Checker<'r, 'd> {
             entities,
             events,
             commands,
-        })
+        }
+    }
+
+    fn storage(&mut self, raw: &RawAggregate) -> Storage {
+        let Some(storage) = &raw.storage else {
+            return Storage::EventSourced;
+        };
+        match storage.as_str() {
+            "event_sourced" => Storage::EventSourced,
+            "state_stored" => Storage::StateStored,
+            other => {
+                self.diagnostics.push(
+                    Diagnostic::new(
+                        Code::InvalidValue,
+                        storage.span.clone(),
+                        format!("`{other}` is not a storage style"),
+                    )
+                    .label("not a storage style")
+                    .suggest(closest(other, ["event_sourced", "state_stored"]))
+                    .help_or("write `event_sourced` or `state_stored`"),
+                );
+                Storage::EventSourced
+            }
+        }
+    }
+
+    /// The state's fields; a value object or entity is stored as `Option` until created.
+    fn state_fields(&mut self, raw: &RawAggregate, resolver: &Resolver<'_>) -> Vec<StateField> {
+        let name = raw.name.as_str();
+        let owner = format!("aggregate `{name}`");
+        for field in &raw.fields {
+            if field.name.value == "status" && raw.lifecycle.is_some() {
+                self.diagnostics.push(
+                    Diagnostic::new(
+                        Code::DuplicateName,
+                        field.name.span.clone(),
+                        format!(
+                            "aggregate `{name}` has a lifecycle, which is kept in the field `status`"
+                        ),
+                    )
+                    .label("already the lifecycle's field")
+                    .help("rename this field"),
+                );
+            }
+        }
+        fields::fields(&raw.fields, &owner, resolver, self.diagnostics)
+            .into_iter()
+            .map(|field| {
+                let stored_as_option = !field.ty.has_default;
+                StateField {
+                    stored_rust: if stored_as_option {
+                        format!("Option<{}>", field.ty.rust)
+                    } else {
+                        field.ty.rust.clone()
+                    },
+                    stored_as_option,
+                    field,
+                }
+            })
+            .collect()
+    }
+
+    fn event(&mut self, raw: &RawEvent, resolver: &Resolver<'_>, id: &Id) -> Event {
+        let owner = format!("event `{}`", raw.name.value);
+        let fields = fields::fields(&raw.fields, &owner, resolver, self.diagnostics);
+        for field in &raw.fields {
+            if field.name.value == id.field {
+                let diagnostic = implicit_id(&field.name, &id.field, &owner);
+                self.diagnostics.push(diagnostic);
+            }
+        }
+        Event {
+            names: all_names(&raw.name.value),
+            doc: doc_lines(raw.doc.as_ref()),
+            version: self.event_version(raw),
+            integration: raw.integration.as_ref().is_some_and(|i| i.value),
+            fields,
+            sets_state: None,
+            applies: Vec::new(),
+        }
+    }
+
+    /// The schema version of an event: from 1, and it fits in 32 bits.
+    fn event_version(&mut self, raw: &RawEvent) -> u32 {
+        let Some(version) = &raw.version else {
+            return 1;
+        };
+        match u32::try_from(version.value) {
+            Ok(0) | Err(_) => {
+                self.diagnostics.push(
+                    Diagnostic::new(
+                        Code::InvalidValue,
+                        version.span.clone(),
+                        format!(
+                            "the version of event `{}` must be between 1 and {}",
+                            raw.name.value,
+                            u32::MAX
+                        ),
+                    )
+                    .label("versions start at 1"),
+                );
+                1
+            }
+            Ok(version) => version,
+        }
     }
 
     pub(super) fn id(&mut self, raw: &RawAggregate) -> Id {

@@ -187,7 +187,7 @@ impl<'r, 'd> Checker<'r, 'd> {
             .raw
             .aggregates
             .iter()
-            .filter_map(|aggregate| self.aggregate(aggregate, &resolver_declared))
+            .map(|aggregate| self.aggregate(aggregate, &resolver_declared))
             .collect();
         let read_models = read_models::check(&mut self, &aggregates, &resolver_declared);
         let policies = policies::check(&mut self, &aggregates);
