@@ -63,6 +63,7 @@ fn a_model_renders_every_file_of_the_project_with_its_owner() {
             ("src/generated/domain/customer.rs", G),
             ("src/generated/domain/mod.rs", G),
             ("src/generated/domain/order.rs", G),
+            ("src/generated/domain/tag.rs", G),
             ("src/generated/domain/types.rs", G),
             ("src/generated/mod.rs", G),
             ("src/lib.rs", U),
@@ -70,8 +71,10 @@ fn a_model_renders_every_file_of_the_project_with_its_owner() {
             ("src/rules/customer.rs", U),
             ("src/rules/mod.rs", G),
             ("src/rules/order.rs", U),
+            ("src/rules/tag.rs", U),
             ("tests/generated_customer.rs", G),
             ("tests/generated_order.rs", G),
+            ("tests/generated_tag.rs", G),
         ]
     );
     for (path, file) in files.iter() {

@@ -2,7 +2,7 @@
 //!
 //! It exercises what the templates must handle: both storages, both id kinds, a lifecycle and
 //! none, value objects and entities, every field source (command, id, state, unwrapped state,
-//! default), every sample kind (lengths, a pattern, an impossible pattern, e-mail, ranges,
+//! default), an aggregate without events, every id kind, every sample kind (lengths, a pattern, an impossible pattern, e-mail, ranges,
 //! items, options, maps, dates, decimals), events with many fields, docs with characters that
 //! must not escape a comment, roles with quotes, and a read model with queries.
 #![allow(dead_code)]
@@ -562,6 +562,43 @@ fn customer() -> Aggregate {
     }
 }
 
+/// An aggregate with an integer id and no event at all: its creating command records nothing.
+fn tag() -> Aggregate {
+    let id = Id {
+        type_name: "TagId".into(),
+        field: "tag_id".into(),
+        inner: "i64".into(),
+        kind: IdKind::Integer,
+        server_assigned: false,
+    };
+    let fields = vec![state(field("label", "String", &[], ""))];
+    let commands = vec![command(
+        "CreateTag",
+        true,
+        vec![field("label", "String", &["length(max = 3)"], "")],
+        &[],
+        None,
+        &[],
+        &["tagger"],
+        &[],
+        &id,
+        &fields,
+    )];
+    Aggregate {
+        names: names("Tag"),
+        doc: lines("A label; nothing happens to it yet."),
+        id,
+        storage: Storage::EventSourced,
+        fields,
+        lifecycle: None,
+        entities: vec![],
+        events: vec![],
+        commands,
+        table: "tags".into(),
+        route: "/tags".into(),
+    }
+}
+
 fn event_ref(aggregate: &str, event: &str) -> EventRef {
     EventRef {
         aggregate: aggregate.into(),
@@ -615,7 +652,7 @@ pub fn pizzeria() -> Model {
                 ],
             },
         ],
-        aggregates: vec![order(), customer()],
+        aggregates: vec![order(), customer(), tag()],
         read_models: vec![ReadModel {
             names: names("KitchenTicket"),
             doc: lines("An order as the kitchen display shows it."),
