@@ -214,17 +214,6 @@ pub fn template_for_path(path: &str) -> Option<&'static str> {
     fixed.or_else(per_aggregate).map(|o| o.template)
 }
 
-/// The context every template sees.
-#[derive(Serialize)]
-struct Context<'a> {
-    model: &'a Model,
-    options: &'a RenderOptions,
-    project: &'a view::ProjectView,
-    aggregate: Option<&'a crate::model::Aggregate>,
-    view: Option<view::AggregateView<'a>>,
-    tests: Option<scenarios::TestPlan>,
-}
-
 /// Renders every file of the project `model` describes. The result is not formatted yet:
 /// [`crate::verify::check_and_format`] parses and formats it.
 pub fn render(
@@ -247,6 +236,32 @@ pub fn render(
         files.insert(path, output.ownership, contents);
         Ok(())
     };
+    // The model goes into the context once: per-aggregate values replace each other in it,
+    // so rendering stays linear in the size of the model.
+    let mut context = tera::Context::new();
+    let base = [
+        ("model", tera::to_value(model)),
+        ("options", tera::to_value(options)),
+        ("project", tera::to_value(&project)),
+    ];
+    for (key, value) in base {
+        context.insert(
+            key,
+            &value.map_err(template_error(templates, "(the context)"))?,
+        );
+    }
+    let per_aggregate: Vec<(tera::Value, tera::Value, tera::Value)> = model
+        .aggregates
+        .iter()
+        .map(|aggregate| {
+            Ok((
+                tera::to_value(aggregate)?,
+                tera::to_value(view::aggregate_view(model, aggregate))?,
+                tera::to_value(scenarios::plan(model, aggregate))?,
+            ))
+        })
+        .collect::<Result<_, serde_json::Error>>()
+        .map_err(template_error(templates, "(the context)"))?;
     for output in OUTPUTS {
         let wanted = match output.when {
             When::Always => true,
@@ -258,28 +273,23 @@ pub fn render(
         }
         match output.scope {
             Scope::Project(path) => {
-                let context = Context {
-                    model,
-                    options,
-                    project: &project,
-                    aggregate: None,
-                    view: None,
-                    tests: None,
-                };
-                let contents = render_one(&tera, templates, output.template, &context)?;
+                for key in ["aggregate", "view", "tests"] {
+                    context.insert(key, &tera::Value::Null);
+                }
+                let contents = tera
+                    .render(output.template, &context)
+                    .map_err(template_error(templates, output.template))?;
                 add(&mut files, path.to_owned(), output, contents)?;
             }
             Scope::PerAggregate(prefix, suffix) => {
-                for aggregate in &model.aggregates {
-                    let context = Context {
-                        model,
-                        options,
-                        project: &project,
-                        aggregate: Some(aggregate),
-                        view: Some(view::aggregate_view(model, aggregate)),
-                        tests: Some(scenarios::plan(model, aggregate)),
-                    };
-                    let contents = render_one(&tera, templates, output.template, &context)?;
+                for (aggregate, (value, view, tests)) in model.aggregates.iter().zip(&per_aggregate)
+                {
+                    context.insert("aggregate", value);
+                    context.insert("view", view);
+                    context.insert("tests", tests);
+                    let contents = tera
+                        .render(output.template, &context)
+                        .map_err(template_error(templates, output.template))?;
                     let path = format!("{prefix}{}{suffix}", aggregate.names.snake);
                     add(&mut files, path, output, contents)?;
                 }
@@ -314,19 +324,18 @@ fn engine(templates: &TemplateSet) -> Result<tera::Tera, RenderError> {
     Ok(tera)
 }
 
-fn render_one(
-    tera: &tera::Tera,
+/// Turns an error into a [`RenderError::Template`] about `template`.
+fn template_error<E: std::error::Error>(
     templates: &TemplateSet,
-    name: &str,
-    context: &Context<'_>,
-) -> Result<String, RenderError> {
-    let failed = |message: String| RenderError::Template {
-        template: name.to_owned(),
-        origin: origin(templates, name),
-        message,
-    };
-    let context = tera::Context::from_serialize(context).map_err(|e| failed(chain(&e)))?;
-    tera.render(name, &context).map_err(|e| failed(chain(&e)))
+    template: &str,
+) -> impl FnOnce(E) -> RenderError {
+    let origin = origin(templates, template);
+    let template = template.to_owned();
+    move |error| RenderError::Template {
+        template,
+        origin,
+        message: chain(&error),
+    }
 }
 
 fn origin(templates: &TemplateSet, name: &str) -> Option<String> {
