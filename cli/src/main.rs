@@ -1,20 +1,21 @@
-//! The `seedwork` command line. Spec parsing and generation are tracked in the CLI issue and
-//! are not available yet; this binary only reports its version so the workspace layout is fixed.
+//! The `seedwork` binary: parses the command line and runs it; everything else lives in the
+//! `seedwork_cli` library.
 
 use std::process::ExitCode;
 
+use clap::Parser;
+
 fn main() -> ExitCode {
-    match std::env::args().nth(1).as_deref() {
-        Some("--version" | "-V") => {
-            println!("seedwork {}", env!("CARGO_PKG_VERSION"));
-            ExitCode::SUCCESS
-        }
-        _ => {
-            eprintln!(
-                "seedwork {}: spec parsing and code generation are not available in this release yet",
-                env!("CARGO_PKG_VERSION")
-            );
-            ExitCode::from(2)
+    let cli = seedwork_cli::app::Cli::parse();
+    match seedwork_cli::app::run(cli) {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error}");
+            // 1: the spec is wrong (as `validate`); 2: anything else stopped the command.
+            match error {
+                seedwork_cli::Error::InvalidSpec { .. } => ExitCode::FAILURE,
+                _ => ExitCode::from(2),
+            }
         }
     }
 }
