@@ -22,8 +22,13 @@ fn snapshot_example(example: &str) {
         .unwrap_or_else(|| panic!("{}", checked.diagnostics.to_text(&source)));
     // A registry version, so the snapshots do not depend on where the workspace is.
     let runtime = RuntimeSource::Version("0.1.0".to_owned());
-    let files = render_project(&model, &TemplateSet::embedded(), &runtime, Path::new("project"))
-        .expect("renders and verifies");
+    let files = render_project(
+        &model,
+        &TemplateSet::embedded(),
+        &runtime,
+        Path::new("project"),
+    )
+    .expect("renders and verifies");
     let mut listing = String::new();
     for (path, file) in files.iter() {
         listing.push_str(&format!("{:?} {path}\n", file.ownership));
