@@ -476,7 +476,7 @@ fn main() {
 
 #[cfg(test)]
 mod tests {
-    use seedwork::{ErrorKind, InMemoryEventStore, InMemoryIdempotencyStore};
+    use seedwork::{ErrorKind, InMemoryIdempotencyStore, InMemoryStore};
 
     use super::*;
 
@@ -523,7 +523,7 @@ mod tests {
     #[tokio::test]
     async fn walk_through_in_memory() {
         let mediator = bank(
-            Arc::new(InMemoryEventStore::default()),
+            Arc::new(InMemoryStore::default()),
             Arc::new(InMemoryIdempotencyStore::default()),
         )
         .unwrap();

@@ -14,7 +14,7 @@
 //!   [`EventSourced`] (rebuilt from its [`EventStore`] stream, snapshots every N events) and
 //!   [`StateStored`] (one record in a [`StateStore`] with a version column). A stale expected
 //!   version is always an [`Error::Conflict`]; the in-memory stores check it too.
-//! - Backends: [`InMemoryEventStore`] and friends always; `SqliteStore` with the `sqlite`
+//! - Backends: [`InMemoryStore`] and friends always; `SqliteStore` with the `sqlite`
 //!   feature (the embedded default); `PostgresStore` with the `postgres` feature (many
 //!   instances, one database). The `conformance` feature exposes the test suite every backend
 //!   passes, so you can run it against your own.
@@ -72,7 +72,7 @@
 //! }
 //!
 //! # tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap().block_on(async {
-//! let accounts = Arc::new(EventSourced::<Account>::new(Arc::new(InMemoryEventStore::default()), ()));
+//! let accounts = Arc::new(EventSourced::<Account>::new(Arc::new(InMemoryStore::default()), ()));
 //! let mediator = Mediator::builder()
 //!     .aggregate_command::<Deposit>(accounts.clone())
 //!     .layer(behaviors::Validation)
@@ -113,6 +113,7 @@ mod mediator;
 mod message;
 mod metadata;
 mod problem;
+pub mod projection;
 mod repository;
 pub mod store;
 pub mod testkit;
@@ -133,13 +134,15 @@ pub use mediator::{
 pub use message::{AggregateCommand, Command, CommandHandler, EventHandler, Query, QueryHandler};
 pub use metadata::{Metadata, Principal};
 pub use problem::{ProblemDetails, PROBLEM_JSON};
+pub use projection::{Projection, ReadModel, ReadModels};
 pub use repository::{decode_event, stream_of, EventSourced, Loaded, Repository, StateStored};
-pub use store::memory::{InMemoryEventStore, InMemoryIdempotencyStore, InMemoryStateStore};
+pub use store::memory::{InMemoryIdempotencyStore, InMemoryStore};
 #[cfg(feature = "postgres")]
 pub use store::postgres::PostgresStore;
 #[cfg(feature = "sqlite")]
 pub use store::sqlite::SqliteStore;
 pub use store::{
-    Claim, EventStore, IdempotencyStore, NewEvent, StateStore, StoredEvent, StoredState, StreamId,
+    Claim, EventStore, IdempotencyStore, NewEvent, ReadModelStore, StateStore, StoredEvent,
+    StoredState, StreamId,
 };
 pub use wiring::{NewId, Persisted, Persistence, Stores};

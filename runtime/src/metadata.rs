@@ -70,6 +70,11 @@ pub struct Metadata {
     /// A client-chosen key that makes a command idempotent (an `Idempotency-Key` header, say).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub idempotency_key: Option<String>,
+    /// The version of the aggregate the caller last saw (an `If-Match` header): a command on
+    /// an aggregate at any other version is refused as a conflict instead of deciding on
+    /// state the caller has not seen.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expected_version: Option<u64>,
 }
 
 impl Default for Metadata {
@@ -88,6 +93,7 @@ impl Metadata {
             causation_id: None,
             principal: None,
             idempotency_key: None,
+            expected_version: None,
         }
     }
 
@@ -105,6 +111,13 @@ impl Metadata {
         self
     }
 
+    /// Sets the version the caller expects the aggregate to be at.
+    #[must_use]
+    pub fn with_expected_version(mut self, version: u64) -> Self {
+        self.expected_version = Some(version);
+        self
+    }
+
     /// A new request in the same conversation, caused by message `cause`, by the same caller.
     #[must_use]
     pub fn caused_by(&self, cause: Uuid) -> Self {
@@ -114,6 +127,7 @@ impl Metadata {
             causation_id: Some(cause),
             principal: self.principal.clone(),
             idempotency_key: None,
+            expected_version: None,
         }
     }
 }

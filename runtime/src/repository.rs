@@ -55,6 +55,7 @@ pub fn stream_of<A: Aggregate>(id: &A::Id) -> StreamId {
 /// let stored = StoredEvent {
 ///     stream: StreamId::new("Account", "1"),
 ///     version: 3,
+///     position: 7,
 ///     event_id: uuid::Uuid::new_v4(),
 ///     event_type: "MoneyDeposited".into(),
 ///     schema_version: 1,
@@ -116,8 +117,23 @@ pub(crate) fn record<A: Aggregate>(
     Ok(recorded)
 }
 
-/// Checks the command's intent against whether the aggregate exists.
-fn check_intent<A: Aggregate>(id: &A::Id, command: &A::Command, version: u64) -> Result<()> {
+/// Checks the command's intent against whether the aggregate exists, and the version the
+/// caller expects (an `If-Match` header) against the one loaded.
+fn check_intent<A: Aggregate>(
+    id: &A::Id,
+    command: &A::Command,
+    version: u64,
+    metadata: &Metadata,
+) -> Result<()> {
+    if let Some(expected) = metadata.expected_version {
+        if expected != version && !(version == 0 && A::intent(command) == CommandIntent::Update) {
+            return Err(Error::version_conflict(
+                stream_of::<A>(id),
+                expected,
+                Some(version),
+            ));
+        }
+    }
     match (A::intent(command), version) {
         (CommandIntent::Create, v) if v > 0 => Err(Error::Conflict {
             stream: stream_of::<A>(id).to_string(),
@@ -137,7 +153,7 @@ async fn decide<A: Aggregate>(
     metadata: &Metadata,
     services: &A::Services,
 ) -> Result<Vec<A::Event>> {
-    check_intent::<A>(id, &command, loaded.version)?;
+    check_intent::<A>(id, &command, loaded.version, metadata)?;
     let context = CommandContext {
         aggregate_id: id,
         version: loaded.version,
@@ -356,7 +372,11 @@ impl<A: Aggregate> Repository<A> for StateStored<A> {
         let mut recorded = record::<A>(&id, events, metadata, before + 1)?;
         if !recorded.envelopes.is_empty() {
             let state = serde_json::to_value(&loaded.state)?;
-            loaded.version = self.store.save_state(&stream, before, state).await?;
+            let events = std::mem::take(&mut recorded.new_events);
+            loaded.version = self
+                .store
+                .save_state(&stream, before, state, events)
+                .await?;
             for envelope in &mut recorded.envelopes {
                 envelope.version = loaded.version;
             }

@@ -53,12 +53,12 @@ use crate::aggregate::{Aggregate, CommandOutcome};
 use crate::error::{ErrorKind, Result};
 use crate::metadata::Metadata;
 use crate::repository::{record, stream_of, EventSourced, Repository, StateStored};
-use crate::store::memory::{InMemoryEventStore, InMemoryStateStore};
+use crate::store::memory::InMemoryStore;
 use crate::store::{EventStore, StateStore};
 
 enum Storage {
-    Events(Arc<InMemoryEventStore>),
-    State(Arc<InMemoryStateStore>),
+    Events(Arc<InMemoryStore>),
+    State(Arc<InMemoryStore>),
 }
 
 /// A test of one aggregate: a history, one command, expectations on what followed.
@@ -72,7 +72,7 @@ pub struct AggregateTest<A: Aggregate> {
 impl<A: Aggregate> AggregateTest<A> {
     /// A test of an event-sourced aggregate with id `id` and the given services.
     pub fn event_sourced(id: A::Id, services: A::Services) -> Self {
-        let store = Arc::new(InMemoryEventStore::default());
+        let store = Arc::new(InMemoryStore::default());
         Self {
             id,
             repository: Arc::new(EventSourced::<A>::new(store.clone(), services)),
@@ -83,7 +83,7 @@ impl<A: Aggregate> AggregateTest<A> {
 
     /// A test of a state-stored aggregate with id `id` and the given services.
     pub fn state_stored(id: A::Id, services: A::Services) -> Self {
-        let store = Arc::new(InMemoryStateStore::default());
+        let store = Arc::new(InMemoryStore::default());
         Self {
             id,
             repository: Arc::new(StateStored::<A>::new(store.clone(), services)),
@@ -121,9 +121,17 @@ impl<A: Aggregate> AggregateTest<A> {
             Storage::State(store) => {
                 let mut state = A::default();
                 history.iter().for_each(|event| state.apply(event));
-                match serde_json::to_value(&state) {
-                    Ok(json) => store.save_state(&stream, 0, json).await.map(drop),
-                    Err(error) => Err(error.into()),
+                let saved = serde_json::to_value(&state)
+                    .map_err(Into::into)
+                    .and_then(|json| {
+                        record::<A>(&self.id, history, &self.metadata, 1)
+                            .map(|recorded| (json, recorded.new_events))
+                    });
+                match saved {
+                    Ok((json, events)) => {
+                        store.save_state(&stream, 0, json, events).await.map(drop)
+                    }
+                    Err(error) => Err(error),
                 }
             }
         };

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use crate::aggregate::Aggregate;
 use crate::repository::{EventSourced, Repository, StateStored};
-use crate::store::memory::{InMemoryEventStore, InMemoryStateStore};
+use crate::store::memory::InMemoryStore;
 use crate::store::{EventStore, StateStore};
 
 /// How an aggregate is kept between commands.
@@ -68,12 +68,9 @@ impl Stores {
         }
     }
 
-    /// Fresh in-memory stores, for tests and demos.
+    /// A fresh in-memory store for both, for tests and demos.
     pub fn in_memory() -> Self {
-        Self::new(
-            Arc::new(InMemoryEventStore::default()),
-            Arc::new(InMemoryStateStore::default()),
-        )
+        Self::shared(Arc::new(InMemoryStore::default()))
     }
 
     /// The event store.

@@ -10,9 +10,9 @@ use std::time::Duration;
 use seedwork::behaviors::{Authorization, Idempotency, RetryOnConflict, Tracing, Validation};
 use seedwork::{
     async_trait, Command, CommandHandler, Error, ErrorKind, EventEnvelope, EventHandler,
-    EventSourced, EventStore, InMemoryEventStore, InMemoryIdempotencyStore, Mediator,
-    MediatorBuilder, Metadata, NewEvent, Principal, Query, QueryHandler, Repository, Result,
-    StoredEvent, StoredState, StreamId,
+    EventSourced, EventStore, InMemoryIdempotencyStore, InMemoryStore, Mediator, MediatorBuilder,
+    Metadata, NewEvent, Principal, Query, QueryHandler, Repository, Result, StoredEvent,
+    StoredState, StreamId,
 };
 use support::{add, open, Add, Open, Tally, TallyEvent};
 
@@ -29,7 +29,7 @@ fn tally_mediator(store: Arc<dyn EventStore>) -> MediatorBuilder {
 
 #[tokio::test]
 async fn a_command_with_two_handlers_fails_at_build_time() {
-    let store: Arc<dyn EventStore> = Arc::new(InMemoryEventStore::default());
+    let store: Arc<dyn EventStore> = Arc::new(InMemoryStore::default());
     let repo: Arc<dyn Repository<Tally>> = Arc::new(EventSourced::<Tally>::new(store.clone(), ()));
     let error = tally_mediator(store)
         .aggregate_command::<Open>(repo)
@@ -84,7 +84,7 @@ impl EventHandler<TallyEvent> for Listener {
 
 #[tokio::test]
 async fn events_reach_every_handler_after_commit() {
-    let store: Arc<dyn EventStore> = Arc::new(InMemoryEventStore::default());
+    let store: Arc<dyn EventStore> = Arc::new(InMemoryStore::default());
     let recorder = Arc::new(Recorder::default());
     let mediator = tally_mediator(store.clone())
         .event::<TallyEvent>(Listener {
@@ -130,6 +130,9 @@ impl EventStore for Broken {
     async fn load_snapshot(&self, _: &StreamId) -> Result<Option<StoredState>> {
         Ok(None)
     }
+    async fn read_all(&self, _: u64, _: usize) -> Result<Vec<StoredEvent>> {
+        Ok(Vec::new())
+    }
 }
 
 #[tokio::test]
@@ -165,7 +168,7 @@ async fn publishing_an_event_nobody_listens_to_is_fine() {
 
 #[tokio::test]
 async fn validation_reports_every_field_error() {
-    let mediator = tally_mediator(Arc::new(InMemoryEventStore::default()))
+    let mediator = tally_mediator(Arc::new(InMemoryStore::default()))
         .layer(Validation)
         .build()
         .unwrap();
@@ -186,7 +189,7 @@ async fn validation_reports_every_field_error() {
 
 #[tokio::test]
 async fn authorization_requires_a_principal_with_a_role() {
-    let mediator = tally_mediator(Arc::new(InMemoryEventStore::default()))
+    let mediator = tally_mediator(Arc::new(InMemoryStore::default()))
         .layer(Authorization)
         .build()
         .unwrap();
@@ -215,7 +218,7 @@ async fn authorization_requires_a_principal_with_a_role() {
 
 /// Loses the first `failures` appends to a phantom concurrent writer.
 struct Contended {
-    inner: InMemoryEventStore,
+    inner: InMemoryStore,
     failures: AtomicU32,
     appends: AtomicU32,
 }
@@ -243,11 +246,14 @@ impl EventStore for Contended {
     async fn load_snapshot(&self, stream: &StreamId) -> Result<Option<StoredState>> {
         self.inner.load_snapshot(stream).await
     }
+    async fn read_all(&self, after: u64, limit: usize) -> Result<Vec<StoredEvent>> {
+        self.inner.read_all(after, limit).await
+    }
 }
 
 fn contended(failures: u32) -> Arc<Contended> {
     Arc::new(Contended {
-        inner: InMemoryEventStore::default(),
+        inner: InMemoryStore::default(),
         failures: AtomicU32::new(0),
         appends: AtomicU32::new(failures),
     })
@@ -280,11 +286,24 @@ async fn retry_on_conflict_retries_up_to_the_configured_attempts() {
         3,
         "gives up after three attempts"
     );
+
+    // A caller that named the version it expects must see the new state before it tries
+    // again: no retry.
+    store.appends.store(0, Ordering::SeqCst);
+    store.failures.store(1, Ordering::SeqCst);
+    let expecting = clerk().with_expected_version(2);
+    let error = mediator.send(add("r", 5), &expecting).await.unwrap_err();
+    assert!(error.is_conflict());
+    assert_eq!(
+        store.appends.load(Ordering::SeqCst),
+        1,
+        "a command with an expected version is not retried"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn racing_writers_all_succeed_with_retry() {
-    let store: Arc<dyn EventStore> = Arc::new(InMemoryEventStore::default());
+    let store: Arc<dyn EventStore> = Arc::new(InMemoryStore::default());
     let retry =
         RetryOnConflict::new(50).with_backoff(Duration::from_millis(1), Duration::from_millis(10));
     let mediator = tally_mediator(store.clone()).layer(retry).build().unwrap();
@@ -399,7 +418,7 @@ async fn a_failed_idempotent_command_may_be_tried_again() {
 
 #[tokio::test]
 async fn an_idempotent_aggregate_command_replays_its_outcome() {
-    let store: Arc<dyn EventStore> = Arc::new(InMemoryEventStore::default());
+    let store: Arc<dyn EventStore> = Arc::new(InMemoryStore::default());
     let mediator = tally_mediator(store.clone())
         .layer(Idempotency::new(Arc::new(
             InMemoryIdempotencyStore::default(),
@@ -441,7 +460,7 @@ impl QueryHandler<Total> for TotalHandler {
 
 #[tokio::test]
 async fn queries_reach_their_handler() {
-    let store: Arc<dyn EventStore> = Arc::new(InMemoryEventStore::default());
+    let store: Arc<dyn EventStore> = Arc::new(InMemoryStore::default());
     let repo: Arc<dyn Repository<Tally>> = Arc::new(EventSourced::<Tally>::new(store.clone(), ()));
     let mediator = tally_mediator(store)
         .query::<Total>(TotalHandler(repo))
@@ -504,7 +523,7 @@ mod spans {
             .build()
             .unwrap();
         runtime.block_on(async {
-            let mediator = tally_mediator(Arc::new(InMemoryEventStore::default()))
+            let mediator = tally_mediator(Arc::new(InMemoryStore::default()))
                 .layer(Tracing)
                 .build()
                 .unwrap();

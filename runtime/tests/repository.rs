@@ -7,9 +7,8 @@ use std::num::NonZeroU64;
 use std::sync::Arc;
 
 use seedwork::{
-    AggregateCommand, Error, ErrorKind, EventSourced, EventStore, InMemoryEventStore,
-    InMemoryStateStore, Metadata, NewEvent, Repository, StateStore, StateStored, StoredState,
-    StreamId,
+    AggregateCommand, Error, ErrorKind, EventSourced, EventStore, InMemoryStore, Metadata,
+    NewEvent, Repository, StateStore, StateStored, StoredState, StreamId,
 };
 use support::{add, open, Tally, TallyEvent};
 
@@ -17,7 +16,7 @@ fn meta() -> Metadata {
     Metadata::new()
 }
 
-async fn run<R: Repository<Tally>>(
+async fn run<R: Repository<Tally> + ?Sized>(
     repo: &R,
     command: impl AggregateCommand<Aggregate = Tally>,
 ) -> seedwork::Result<u64> {
@@ -29,7 +28,7 @@ async fn run<R: Repository<Tally>>(
 
 #[tokio::test]
 async fn each_new_event_is_applied_exactly_once() {
-    let state_store = Arc::new(InMemoryStateStore::default());
+    let state_store = Arc::new(InMemoryStore::default());
     let repo = StateStored::<Tally>::new(state_store, ());
     run(&repo, open("t")).await.unwrap();
     let mut twice = add("t", 5);
@@ -46,7 +45,7 @@ async fn each_new_event_is_applied_exactly_once() {
 
 #[tokio::test]
 async fn outcome_carries_id_version_and_enveloped_events() {
-    let repo = EventSourced::<Tally>::new(Arc::new(InMemoryEventStore::default()), ());
+    let repo = EventSourced::<Tally>::new(Arc::new(InMemoryStore::default()), ());
     let first = repo
         .execute("a".into(), open("a").into_command(), &meta())
         .await
@@ -82,7 +81,7 @@ async fn outcome_carries_id_version_and_enveloped_events() {
 
 #[tokio::test]
 async fn creating_twice_is_a_conflict_and_acting_on_nothing_is_not_found() {
-    let repo = EventSourced::<Tally>::new(Arc::new(InMemoryEventStore::default()), ());
+    let repo = EventSourced::<Tally>::new(Arc::new(InMemoryStore::default()), ());
     run(&repo, open("x")).await.unwrap();
     assert_eq!(
         run(&repo, open("x")).await.unwrap_err().kind(),
@@ -95,7 +94,7 @@ async fn creating_twice_is_a_conflict_and_acting_on_nothing_is_not_found() {
 
 #[tokio::test]
 async fn refused_commands_write_nothing() {
-    let store = Arc::new(InMemoryEventStore::default());
+    let store = Arc::new(InMemoryStore::default());
     let repo = EventSourced::<Tally>::new(store.clone(), ());
     run(&repo, open("r")).await.unwrap();
     let refused = run(&repo, add("r", 2_000_000)).await.unwrap_err();
@@ -112,7 +111,7 @@ async fn refused_commands_write_nothing() {
 
 #[tokio::test]
 async fn snapshot_plus_tail_equals_full_replay() {
-    let store = Arc::new(InMemoryEventStore::default());
+    let store = Arc::new(InMemoryStore::default());
     let every = NonZeroU64::new(10).unwrap();
     let with_snapshots = EventSourced::<Tally>::new(store.clone(), ()).with_snapshots(every);
     let without = EventSourced::<Tally>::new(store.clone(), ());
@@ -142,7 +141,7 @@ async fn snapshot_plus_tail_equals_full_replay() {
 
 #[tokio::test]
 async fn an_undecodable_snapshot_falls_back_to_full_replay() {
-    let store = Arc::new(InMemoryEventStore::default());
+    let store = Arc::new(InMemoryStore::default());
     let repo =
         EventSourced::<Tally>::new(store.clone(), ()).with_snapshots(NonZeroU64::new(2).unwrap());
     run(&repo, open("u")).await.unwrap();
@@ -165,7 +164,7 @@ async fn an_undecodable_snapshot_falls_back_to_full_replay() {
 
 #[tokio::test]
 async fn a_corrupted_event_is_a_decode_error_naming_stream_and_version() {
-    let store = Arc::new(InMemoryEventStore::default());
+    let store = Arc::new(InMemoryStore::default());
     let repo = EventSourced::<Tally>::new(store.clone(), ());
     run(&repo, open("c")).await.unwrap();
     let stream = StreamId::new("Tally", "c");
@@ -189,17 +188,17 @@ async fn a_corrupted_event_is_a_decode_error_naming_stream_and_version() {
 
 #[tokio::test]
 async fn a_stale_state_save_is_a_conflict() {
-    let store = Arc::new(InMemoryStateStore::default());
+    let store = Arc::new(InMemoryStore::default());
     let key = StreamId::new("Tally", "z");
     assert_eq!(
         store
-            .save_state(&key, 0, serde_json::json!({}))
+            .save_state(&key, 0, serde_json::json!({}), vec![])
             .await
             .unwrap(),
         1
     );
     let stale = store
-        .save_state(&key, 0, serde_json::json!({}))
+        .save_state(&key, 0, serde_json::json!({}), vec![])
         .await
         .unwrap_err();
     assert!(stale.is_conflict());
@@ -228,4 +227,60 @@ async fn given_when_then_for_both_styles() {
         .when(add("g", 4).into_command())
         .await
         .then_error(ErrorKind::NotFound);
+}
+
+/// A caller that names the version it last saw (`If-Match`) gets a conflict when the
+/// aggregate has moved on, in both persistence styles; the right version is accepted, and an
+/// unknown aggregate is still "not found".
+#[tokio::test]
+async fn an_expected_version_other_than_the_current_one_is_a_conflict() {
+    let store = Arc::new(InMemoryStore::default());
+    let repositories: [Arc<dyn Repository<Tally>>; 2] = [
+        Arc::new(EventSourced::<Tally>::new(store.clone(), ())),
+        Arc::new(StateStored::<Tally>::new(store, ())),
+    ];
+    for (index, repo) in repositories.iter().enumerate() {
+        let id = format!("expected-{index}");
+        run(&**repo, open(&id)).await.unwrap();
+        let at = |version| Metadata::new().with_expected_version(version);
+        let stale = repo
+            .execute(id.clone(), add(&id, 1).into_command(), &at(7))
+            .await
+            .unwrap_err();
+        assert_eq!(stale.kind(), ErrorKind::Conflict, "{stale}");
+        assert!(
+            stale.to_string().contains("expected version 7, found 1"),
+            "{stale}"
+        );
+        let accepted = repo
+            .execute(id.clone(), add(&id, 1).into_command(), &at(1))
+            .await
+            .unwrap();
+        assert_eq!(accepted.version, 2);
+        let missing = repo
+            .execute("nobody".into(), add("nobody", 1).into_command(), &at(3))
+            .await
+            .unwrap_err();
+        assert_eq!(missing.kind(), ErrorKind::NotFound, "{missing}");
+    }
+}
+
+/// A state-stored aggregate's events are journaled with its state: the event log replays to
+/// the same state, and read models can follow it.
+#[tokio::test]
+async fn state_stored_aggregates_journal_their_events() {
+    let store = Arc::new(InMemoryStore::default());
+    let repo = StateStored::<Tally>::new(store.clone(), ());
+    run(&repo, open("j")).await.unwrap();
+    let mut twice = add("j", 4);
+    twice.twice = true;
+    run(&repo, twice).await.unwrap();
+    let journal = store
+        .load(&StreamId::new("Tally", "j"), 0)
+        .await
+        .expect("the journal of the record");
+    let types: Vec<&str> = journal.iter().map(|e| e.event_type.as_str()).collect();
+    assert_eq!(types.len(), 3, "every event is journaled: {types:?}");
+    let versions: Vec<u64> = journal.iter().map(|e| e.version).collect();
+    assert_eq!(versions, [1, 2, 3]);
 }

@@ -3,16 +3,24 @@
 
 use std::sync::Arc;
 
-use seedwork::{InMemoryEventStore, InMemoryIdempotencyStore, InMemoryStateStore};
+use seedwork::{InMemoryIdempotencyStore, InMemoryStore};
 
 seedwork::event_store_conformance!(memory_event_store, async {
-    Arc::new(InMemoryEventStore::default())
+    Arc::new(InMemoryStore::default())
 });
 
 seedwork::state_store_conformance!(memory_state_store, async {
-    Arc::new(InMemoryStateStore::default())
+    Arc::new(InMemoryStore::default())
 });
 
 seedwork::idempotency_store_conformance!(memory_idempotency_store, async {
     Arc::new(InMemoryIdempotencyStore::default())
+});
+
+seedwork::idempotency_store_conformance!(memory_store_idempotency, async {
+    Arc::new(InMemoryStore::default())
+});
+
+seedwork::read_model_store_conformance!(memory_read_models, async {
+    Arc::new(InMemoryStore::default())
 });

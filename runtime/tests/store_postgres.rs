@@ -45,6 +45,7 @@ async fn postgres_store() -> Arc<PostgresStore> {
 seedwork::event_store_conformance!(postgres_event_store, postgres_store());
 seedwork::state_store_conformance!(postgres_state_store, postgres_store());
 seedwork::idempotency_store_conformance!(postgres_idempotency_store, postgres_store());
+seedwork::read_model_store_conformance!(postgres_read_models, postgres_store());
 
 fn new_event(n: u64) -> NewEvent {
     NewEvent {

@@ -37,6 +37,8 @@ seedwork::idempotency_store_conformance!(sqlite_file_idempotency_store, sqlite_f
 seedwork::event_store_conformance!(sqlite_memory_event_store, sqlite_memory());
 seedwork::state_store_conformance!(sqlite_memory_state_store, sqlite_memory());
 seedwork::idempotency_store_conformance!(sqlite_memory_idempotency_store, sqlite_memory());
+seedwork::read_model_store_conformance!(sqlite_file_read_models, sqlite_file());
+seedwork::read_model_store_conformance!(sqlite_memory_read_models, sqlite_memory());
 
 fn new_event(n: u64) -> NewEvent {
     NewEvent {
@@ -168,7 +170,7 @@ async fn sqlite_corrupted_snapshot_and_state_are_decode_errors() {
         .await
         .expect("save_snapshot");
     store
-        .save_state(&stream, 0, serde_json::json!({}))
+        .save_state(&stream, 0, serde_json::json!({}), vec![])
         .await
         .expect("save_state");
     sqlx::query("UPDATE snapshots SET state = 'nope'")
@@ -248,4 +250,72 @@ async fn sqlite_memory_database_outlives_idle_time() {
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     let clone = SqliteStore::clone(&store);
     assert_eq!(clone.load(&stream, 0).await.expect("load").len(), 1);
+}
+
+/// A database written before events had journal positions gets them on the next start, in
+/// the order the events were inserted, and new events continue after them.
+#[tokio::test]
+async fn sqlite_events_of_an_older_database_get_positions() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("old.db").display());
+    {
+        let pool = sqlx::SqlitePool::connect(&url)
+            .await
+            .expect("opens the file");
+        sqlx::query(
+            "CREATE TABLE events (
+                aggregate_type TEXT NOT NULL, aggregate_id TEXT NOT NULL,
+                version INTEGER NOT NULL CHECK (version > 0), event_id TEXT NOT NULL UNIQUE,
+                event_type TEXT NOT NULL, schema_version INTEGER NOT NULL, payload TEXT NOT NULL,
+                metadata TEXT NOT NULL, recorded_at INTEGER NOT NULL,
+                PRIMARY KEY (aggregate_type, aggregate_id, version))",
+        )
+        .execute(&pool)
+        .await
+        .expect("the old schema");
+        for (stream, version) in [("a", 1), ("b", 1), ("a", 2)] {
+            sqlx::query(
+                "INSERT INTO events VALUES ('Account', ?1, ?2, ?3, 'Numbered', 1, '{}', '{}', 0)",
+            )
+            .bind(stream)
+            .bind(version)
+            .bind(Uuid::new_v4().to_string())
+            .execute(&pool)
+            .await
+            .expect("an old event");
+        }
+        pool.close().await;
+    }
+    let store = SqliteStore::connect(&url)
+        .await
+        .expect("opens and upgrades");
+    let a = StreamId::new("Account", "a");
+    store
+        .append(&a, 2, vec![new_event(3)])
+        .await
+        .expect("appends after the upgrade");
+    let journal = store.read_all(0, 10).await.expect("reads the journal");
+    let order: Vec<(String, u64, u64)> = journal
+        .iter()
+        .map(|event| {
+            (
+                event.stream.aggregate_id.clone(),
+                event.version,
+                event.position,
+            )
+        })
+        .collect();
+    assert_eq!(
+        order,
+        [
+            ("a".to_owned(), 1, 1),
+            ("b".to_owned(), 1, 2),
+            ("a".to_owned(), 2, 3),
+            ("a".to_owned(), 3, 4)
+        ]
+    );
+    // Opening it again changes nothing.
+    drop(store);
+    let again = SqliteStore::connect(&url).await.expect("opens again");
+    assert_eq!(again.read_all(0, 10).await.expect("reads").len(), 4);
 }

@@ -3,16 +3,19 @@
 //! They enforce the same optimistic concurrency as the database backends; a test that passes
 //! here must not start failing with conflicts in production.
 
-use std::collections::{HashMap, HashSet};
-use std::sync::{Mutex, MutexGuard};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::SystemTime;
 
 use async_trait::async_trait;
 
+use super::projections::{installed, touched, Fold, Projections};
 use super::{
-    Claim, EventStore, IdempotencyStore, NewEvent, StateStore, StoredEvent, StoredState, StreamId,
+    Claim, EventStore, IdempotencyStore, InstallReport, ListQuery, NewEvent, ReadModelStore,
+    RowPage, StateStore, StoredEvent, StoredState, StreamId,
 };
 use crate::error::{Error, Result};
+use crate::projection::Projection;
 
 /// Locks a mutex, recovering from poisoning: every critical section below leaves the data
 /// consistent before it can panic, so a poisoned lock holds valid data.
@@ -22,33 +25,202 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-/// An [`EventStore`] in a `HashMap`, with real expected-version checks.
+/// Every store trait in memory: an event journal, state records, snapshots and read models
+/// behind one lock, so an append or a state save and the read-model rows it changes happen
+/// in one step, as in a database transaction. Expected versions are checked as strictly as
+/// the database backends check them.
+///
+/// ```
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// use seedwork::{EventStore, InMemoryStore, NewEvent, StreamId};
+/// let store = InMemoryStore::default();
+/// let event = NewEvent {
+///     event_id: uuid::Uuid::new_v4(),
+///     event_type: "AccountOpened".into(),
+///     schema_version: 1,
+///     payload: serde_json::json!({}),
+///     metadata: serde_json::json!({}),
+/// };
+/// store.append(&StreamId::new("Account", "1"), 0, vec![event]).await?;
+/// assert_eq!(store.read_all(0, 10).await?[0].position, 1);
+/// # Ok::<(), seedwork::Error>(()) }).unwrap();
+/// ```
 #[derive(Debug, Default)]
-pub struct InMemoryEventStore {
-    log: Mutex<Log>,
+pub struct InMemoryStore {
+    journal: Mutex<Journal>,
     snapshots: Mutex<HashMap<StreamId, StoredState>>,
+    projections: Projections,
+    idempotency: InMemoryIdempotencyStore,
 }
 
 #[derive(Debug, Default)]
-struct Log {
+struct Journal {
     streams: HashMap<StreamId, Vec<StoredEvent>>,
+    /// Where each position's event is: its stream and index in it (position `p` at `p - 1`).
+    order: Vec<(StreamId, usize)>,
     /// Every stored event id: an id is stored once, as the database backends enforce.
     event_ids: HashSet<uuid::Uuid>,
+    states: HashMap<StreamId, StoredState>,
+    /// Read-model rows by read model and key, with the position of the last event applied.
+    rows: HashMap<String, BTreeMap<String, (serde_json::Value, u64)>>,
+    /// The version each installed read model was built at.
+    built: HashMap<String, String>,
+}
+
+impl Journal {
+    fn stream_version(&self, stream: &StreamId) -> u64 {
+        self.streams
+            .get(stream)
+            .map_or(0, |events| events.len() as u64)
+    }
+
+    /// Refuses a batch that reuses an event id (stored before, or twice in the batch).
+    fn check_ids(&self, stream: &StreamId, events: &[NewEvent]) -> Result<()> {
+        let mut batch_ids = HashSet::with_capacity(events.len());
+        let reused = events.iter().any(|event| {
+            self.event_ids.contains(&event.event_id) || !batch_ids.insert(event.event_id)
+        });
+        if reused {
+            return Err(Error::Conflict {
+                stream: stream.to_string(),
+                reason: "an event id of the batch is already stored".to_owned(),
+            });
+        }
+        Ok(())
+    }
+
+    /// The events of a batch as they will be stored, numbered in the stream and the journal.
+    fn number(&self, stream: &StreamId, events: Vec<NewEvent>) -> Vec<StoredEvent> {
+        let first_version = self.stream_version(stream) + 1;
+        let first_position = self.order.len() as u64 + 1;
+        let recorded_at = SystemTime::now();
+        events
+            .into_iter()
+            .enumerate()
+            .map(|(offset, event)| StoredEvent {
+                stream: stream.clone(),
+                version: first_version + offset as u64,
+                position: first_position + offset as u64,
+                event_id: event.event_id,
+                event_type: event.event_type,
+                schema_version: event.schema_version,
+                payload: event.payload,
+                metadata: event.metadata,
+                recorded_at,
+            })
+            .collect()
+    }
+
+    /// The read-model rows `events` lead to, computed before anything is stored, so that a
+    /// failing projection leaves the journal untouched.
+    fn fold(&self, projections: &[Arc<dyn Projection>], events: &[StoredEvent]) -> Result<Fold> {
+        let mut fold = Fold::over_loaded();
+        for (index, key) in touched(projections, events)? {
+            let stored = self
+                .rows
+                .get(projections[index].name())
+                .and_then(|rows| rows.get(&key))
+                .cloned();
+            fold.load((index, key), stored);
+        }
+        for event in events {
+            fold.apply(projections, event)?;
+        }
+        Ok(fold)
+    }
+
+    /// Stores numbered events and the rows they changed.
+    fn commit(
+        &mut self,
+        projections: &[Arc<dyn Projection>],
+        events: Vec<StoredEvent>,
+        fold: Fold,
+    ) {
+        for ((index, key), slot) in fold.changed() {
+            let rows = self
+                .rows
+                .entry(projections[index].name().to_owned())
+                .or_default();
+            match slot.row {
+                Some(row) => rows.insert(key, (row, slot.position)),
+                None => rows.remove(&key),
+            };
+        }
+        for event in events {
+            self.event_ids.insert(event.event_id);
+            let stream = self.streams.entry(event.stream.clone()).or_default();
+            self.order.push((event.stream.clone(), stream.len()));
+            stream.push(event);
+        }
+    }
+
+    /// Replays the whole journal into empty read models.
+    fn rebuild(
+        &mut self,
+        projections: &[Arc<dyn Projection>],
+        only: &HashSet<&str>,
+    ) -> Result<u64> {
+        let chosen: Vec<Arc<dyn Projection>> = projections
+            .iter()
+            .filter(|projection| only.contains(projection.name()))
+            .cloned()
+            .collect();
+        let mut fold = Fold::from_empty();
+        for (stream, index) in &self.order {
+            fold.apply(&chosen, &self.streams[stream][*index])?;
+        }
+        for projection in &chosen {
+            self.rows
+                .insert(projection.name().to_owned(), BTreeMap::new());
+            self.built.insert(
+                projection.name().to_owned(),
+                projection.version().to_owned(),
+            );
+        }
+        for ((index, key), slot) in fold.changed() {
+            if let Some(row) = slot.row {
+                self.rows
+                    .entry(chosen[index].name().to_owned())
+                    .or_default()
+                    .insert(key, (row, slot.position));
+            }
+        }
+        Ok(self.order.len() as u64)
+    }
+}
+
+impl InMemoryStore {
+    /// Checks, numbers and stores `events` of `stream` with the read-model rows they change,
+    /// all under the journal's lock; `state` is saved with them when given.
+    fn record(
+        &self,
+        journal: &mut Journal,
+        stream: &StreamId,
+        events: Vec<NewEvent>,
+        state: Option<StoredState>,
+    ) -> Result<()> {
+        journal.check_ids(stream, &events)?;
+        let numbered = journal.number(stream, events);
+        let projections = self.projections.current();
+        let fold = journal.fold(&projections, &numbered)?;
+        journal.commit(&projections, numbered, fold);
+        if let Some(state) = state {
+            journal.states.insert(stream.clone(), state);
+        }
+        Ok(())
+    }
 }
 
 #[async_trait]
-impl EventStore for InMemoryEventStore {
+impl EventStore for InMemoryStore {
     async fn append(
         &self,
         stream: &StreamId,
         expected_version: u64,
         events: Vec<NewEvent>,
     ) -> Result<u64> {
-        let mut log = lock(&self.log);
-        let current = log
-            .streams
-            .get(stream)
-            .map_or(0, |events| events.len() as u64);
+        let mut journal = lock(&self.journal);
+        let current = journal.stream_version(stream);
         if current != expected_version {
             return Err(Error::version_conflict(
                 stream,
@@ -59,38 +231,15 @@ impl EventStore for InMemoryEventStore {
         if events.is_empty() {
             return Ok(current);
         }
-        let mut batch_ids = HashSet::with_capacity(events.len());
-        let reused = events.iter().any(|event| {
-            log.event_ids.contains(&event.event_id) || !batch_ids.insert(event.event_id)
-        });
-        if reused {
-            return Err(Error::Conflict {
-                stream: stream.to_string(),
-                reason: "an event id of the batch is already stored".to_owned(),
-            });
-        }
-        log.event_ids.extend(batch_ids);
-        let recorded_at = SystemTime::now();
-        let log = log.streams.entry(stream.clone()).or_default();
-        for (offset, event) in events.into_iter().enumerate() {
-            log.push(StoredEvent {
-                stream: stream.clone(),
-                version: current + offset as u64 + 1,
-                event_id: event.event_id,
-                event_type: event.event_type,
-                schema_version: event.schema_version,
-                payload: event.payload,
-                metadata: event.metadata,
-                recorded_at,
-            });
-        }
-        Ok(log.len() as u64)
+        let count = events.len() as u64;
+        self.record(&mut journal, stream, events, None)?;
+        Ok(current + count)
     }
 
     async fn load(&self, stream: &StreamId, after_version: u64) -> Result<Vec<StoredEvent>> {
-        let log = lock(&self.log);
+        let journal = lock(&self.journal);
         let skip = usize::try_from(after_version).unwrap_or(usize::MAX);
-        Ok(log
+        Ok(journal
             .streams
             .get(stream)
             .map(|events| events.iter().skip(skip).cloned().collect())
@@ -111,18 +260,24 @@ impl EventStore for InMemoryEventStore {
     async fn load_snapshot(&self, stream: &StreamId) -> Result<Option<StoredState>> {
         Ok(lock(&self.snapshots).get(stream).cloned())
     }
-}
 
-/// A [`StateStore`] in a `HashMap`, with real expected-version checks.
-#[derive(Debug, Default)]
-pub struct InMemoryStateStore {
-    records: Mutex<HashMap<StreamId, StoredState>>,
+    async fn read_all(&self, after_position: u64, limit: usize) -> Result<Vec<StoredEvent>> {
+        let journal = lock(&self.journal);
+        let skip = usize::try_from(after_position).unwrap_or(usize::MAX);
+        Ok(journal
+            .order
+            .iter()
+            .skip(skip)
+            .take(limit)
+            .map(|(stream, index)| journal.streams[stream][*index].clone())
+            .collect())
+    }
 }
 
 #[async_trait]
-impl StateStore for InMemoryStateStore {
+impl StateStore for InMemoryStore {
     async fn load_state(&self, key: &StreamId) -> Result<Option<StoredState>> {
-        Ok(lock(&self.records).get(key).cloned())
+        Ok(lock(&self.journal).states.get(key).cloned())
     }
 
     async fn save_state(
@@ -130,9 +285,10 @@ impl StateStore for InMemoryStateStore {
         key: &StreamId,
         expected_version: u64,
         state: serde_json::Value,
+        events: Vec<NewEvent>,
     ) -> Result<u64> {
-        let mut records = lock(&self.records);
-        let current = records.get(key).map_or(0, |record| record.version);
+        let mut journal = lock(&self.journal);
+        let current = journal.states.get(key).map_or(0, |record| record.version);
         if current != expected_version {
             return Err(Error::version_conflict(
                 key,
@@ -141,8 +297,78 @@ impl StateStore for InMemoryStateStore {
             ));
         }
         let version = current + 1;
-        records.insert(key.clone(), StoredState { version, state });
+        self.record(
+            &mut journal,
+            key,
+            events,
+            Some(StoredState { version, state }),
+        )?;
         Ok(version)
+    }
+}
+
+#[async_trait]
+impl ReadModelStore for InMemoryStore {
+    async fn install(&self, projections: Vec<Arc<dyn Projection>>) -> Result<InstallReport> {
+        self.projections.replace(projections)?;
+        let projections = self.projections.current();
+        let mut journal = lock(&self.journal);
+        let stale: HashSet<&str> = projections
+            .iter()
+            .filter(|p| journal.built.get(p.name()).map(String::as_str) != Some(p.version()))
+            .map(|p| p.name())
+            .collect();
+        if stale.is_empty() {
+            return Ok(InstallReport::default());
+        }
+        let replayed = journal.rebuild(&projections, &stale)?;
+        let mut rebuilt: Vec<String> = stale.into_iter().map(str::to_owned).collect();
+        rebuilt.sort();
+        Ok(InstallReport { rebuilt, replayed })
+    }
+
+    async fn rebuild(&self) -> Result<u64> {
+        let projections = self.projections.current();
+        let all: HashSet<&str> = projections.iter().map(|p| p.name()).collect();
+        lock(&self.journal).rebuild(&projections, &all)
+    }
+
+    async fn get_row(&self, read_model: &str, key: &str) -> Result<Option<serde_json::Value>> {
+        installed(&self.projections.current(), read_model)?;
+        Ok(lock(&self.journal)
+            .rows
+            .get(read_model)
+            .and_then(|rows| rows.get(key))
+            .map(|(row, _)| row.clone()))
+    }
+
+    async fn list_rows(&self, read_model: &str, query: &ListQuery) -> Result<RowPage> {
+        installed(&self.projections.current(), read_model)?;
+        let journal = lock(&self.journal);
+        let matching: Vec<&serde_json::Value> = journal
+            .rows
+            .get(read_model)
+            .into_iter()
+            .flat_map(BTreeMap::values)
+            .map(|(row, _)| row)
+            .filter(|row| {
+                query
+                    .filters
+                    .iter()
+                    .all(|(field, value)| row.get(field) == Some(value))
+            })
+            .collect();
+        let skip = usize::try_from(query.offset).unwrap_or(usize::MAX);
+        let take = usize::try_from(query.limit).unwrap_or(usize::MAX);
+        Ok(RowPage {
+            total: matching.len() as u64,
+            rows: matching
+                .into_iter()
+                .skip(skip)
+                .take(take)
+                .cloned()
+                .collect(),
+        })
     }
 }
 
@@ -183,5 +409,20 @@ impl IdempotencyStore for InMemoryIdempotencyStore {
             entries.remove(key);
         }
         Ok(())
+    }
+}
+
+#[async_trait]
+impl IdempotencyStore for InMemoryStore {
+    async fn claim(&self, key: &str) -> Result<Claim> {
+        self.idempotency.claim(key).await
+    }
+
+    async fn complete(&self, key: &str, reply: serde_json::Value) -> Result<()> {
+        self.idempotency.complete(key, reply).await
+    }
+
+    async fn release(&self, key: &str) -> Result<()> {
+        self.idempotency.release(key).await
     }
 }

@@ -11,12 +11,16 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::error::Result;
+use crate::projection::Projection;
+
+pub use projections::Projections;
 
 #[cfg(feature = "conformance")]
 pub mod conformance;
 pub mod memory;
 #[cfg(feature = "postgres")]
 pub mod postgres;
+mod projections;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 mod sql;
 #[cfg(feature = "sqlite")]
@@ -68,13 +72,20 @@ pub struct NewEvent {
     pub metadata: serde_json::Value,
 }
 
-/// An event as the store holds it: numbered within its stream and time-stamped.
+/// An event as the store holds it: numbered within its stream and in the store's journal,
+/// and time-stamped.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StoredEvent {
     /// The stream it belongs to.
     pub stream: StreamId,
     /// Its position in the stream, starting at 1, without gaps.
     pub version: u64,
+    /// Its position in the journal of every stream of the store, in commit order: what
+    /// [`EventStore::read_all`] pages by and read-model rebuilds replay in. Increasing, but not
+    /// necessarily without gaps (PostgreSQL skips the numbers of rolled-back writes). It is 0
+    /// while the event is still being committed, when [`Projection::key`] sees it.
+    #[serde(default)]
+    pub position: u64,
     /// Globally unique event id.
     pub event_id: Uuid,
     /// The event's stable type name.
@@ -108,8 +119,8 @@ pub struct StoredState {
 ///
 /// ```
 /// # tokio_test_block_on(async {
-/// use seedwork::{EventStore, InMemoryEventStore, NewEvent, StreamId};
-/// let store = InMemoryEventStore::default();
+/// use seedwork::{EventStore, InMemoryStore, NewEvent, StreamId};
+/// let store = InMemoryStore::default();
 /// let stream = StreamId::new("Account", "1");
 /// let event = NewEvent {
 ///     event_id: uuid::Uuid::new_v4(),
@@ -145,23 +156,36 @@ pub trait EventStore: Send + Sync + 'static {
 
     /// The latest snapshot of `stream`, if any.
     async fn load_snapshot(&self, stream: &StreamId) -> Result<Option<StoredState>>;
+
+    /// At most `limit` events of every stream (state-stored aggregates' events included) with
+    /// a [`position`](StoredEvent::position) greater than `after_position`, in position order:
+    /// the journal that projections are rebuilt from. Page through it by passing the last
+    /// position seen.
+    async fn read_all(&self, after_position: u64, limit: usize) -> Result<Vec<StoredEvent>>;
 }
 
 /// Current state of aggregates, one record per aggregate, with a version column.
 ///
-/// `save` succeeds only when the stored version equals `expected_version` (0 for a record
-/// that must not exist yet) and then stores `state` at `expected_version + 1`.
+/// `save_state` succeeds only when the stored version equals `expected_version` (0 for a
+/// record that must not exist yet) and then stores `state` at `expected_version + 1`.
+///
+/// The events that led to the new state are recorded with it, in the same atomic step, in
+/// the store's journal (numbered 1, 2, 3… in the record's own stream, which
+/// [`EventStore::load`] and [`EventStore::read_all`] read): a state-stored aggregate's state is
+/// the source of truth, but its events still feed the read models, and a rebuild replays them.
 #[async_trait]
 pub trait StateStore: Send + Sync + 'static {
     /// The current record, if any.
     async fn load_state(&self, key: &StreamId) -> Result<Option<StoredState>>;
 
-    /// Replaces the record if it is at `expected_version`; returns the new version.
+    /// Replaces the record if it is at `expected_version` and journals `events` with it;
+    /// returns the new version. Nothing is written on a conflict.
     async fn save_state(
         &self,
         key: &StreamId,
         expected_version: u64,
         state: serde_json::Value,
+        events: Vec<NewEvent>,
     ) -> Result<u64>;
 }
 
@@ -185,4 +209,87 @@ pub trait IdempotencyStore: Send + Sync + 'static {
     async fn complete(&self, key: &str, reply: serde_json::Value) -> Result<()>;
     /// Frees a held key after the command failed, so it may be tried again.
     async fn release(&self, key: &str) -> Result<()>;
+}
+
+/// Which rows of a read model a [`ReadModelStore::list`] asks for.
+///
+/// ```
+/// use seedwork::store::ListQuery;
+/// let query = ListQuery::page(2, 20).filter("payment_method", serde_json::json!("Card"));
+/// assert_eq!(query.offset, 20);
+/// ```
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListQuery {
+    /// Exact-match filters on top-level fields of the rows: all must match.
+    pub filters: Vec<(String, serde_json::Value)>,
+    /// How many rows (in key order) to skip.
+    pub offset: u64,
+    /// How many rows to return at most.
+    pub limit: u64,
+}
+
+impl ListQuery {
+    /// Page `page` (from 1) of `page_size` rows, unfiltered.
+    pub fn page(page: u64, page_size: u64) -> Self {
+        Self {
+            filters: Vec::new(),
+            offset: page.saturating_sub(1).saturating_mul(page_size),
+            limit: page_size,
+        }
+    }
+
+    /// Adds the filter `field == value`.
+    #[must_use]
+    pub fn filter(mut self, field: impl Into<String>, value: serde_json::Value) -> Self {
+        self.filters.push((field.into(), value));
+        self
+    }
+}
+
+/// Some rows of a read model, and how many rows match in all.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RowPage {
+    /// The rows, in key order.
+    pub rows: Vec<serde_json::Value>,
+    /// How many rows match the filters, on every page.
+    pub total: u64,
+}
+
+/// What [`ReadModelStore::install`] found and did.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct InstallReport {
+    /// Read models that were new or whose version changed, and were rebuilt from the journal.
+    pub rebuilt: Vec<String>,
+    /// How many events those rebuilds replayed.
+    pub replayed: u64,
+}
+
+/// Keeps read models: the rows [`Projection`]s derive from the events, updated in the same
+/// transaction as every append and state save, so a query never sees a read model behind or
+/// ahead of the write it follows.
+///
+/// A store applies the projections [`install`](Self::install)ed on it; every SQL backend
+/// keeps each read model in a table of its own (`rm_<name>`, one row per key, the row as
+/// JSON), with an index per filter field.
+#[async_trait]
+pub trait ReadModelStore: Send + Sync + 'static {
+    /// Makes `projections` the read models this store keeps from now on: creates what they
+    /// need (tables, indexes), and rebuilds from the journal each one that is new or whose
+    /// [`version`](Projection::version) changed since it was last built. Safe to call from
+    /// several processes at once. Call it before serving.
+    async fn install(
+        &self,
+        projections: Vec<std::sync::Arc<dyn Projection>>,
+    ) -> Result<InstallReport>;
+
+    /// Empties every installed read model and replays the whole journal into it, atomically:
+    /// queries see the old rows until the new ones are complete, and writes wait meanwhile.
+    /// Returns how many events were replayed.
+    async fn rebuild(&self) -> Result<u64>;
+
+    /// The row of `read_model` with `key`, if any.
+    async fn get_row(&self, read_model: &str, key: &str) -> Result<Option<serde_json::Value>>;
+
+    /// The rows of `read_model` that match `query`, in key order.
+    async fn list_rows(&self, read_model: &str, query: &ListQuery) -> Result<RowPage>;
 }

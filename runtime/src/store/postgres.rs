@@ -1,4 +1,5 @@
-//! PostgreSQL backend: all three store traits over one `sqlx` pool, for production services.
+//! PostgreSQL backend: every store trait over one `sqlx` pool, for production services and
+//! for many instances of a service sharing one database.
 //!
 //! An append is ONE statement and one round trip: the whole batch travels as parallel
 //! arrays, is unpacked with `UNNEST … WITH ORDINALITY`, numbered from the expected version,
@@ -8,21 +9,35 @@
 //! reported as a conflict. No explicit transaction, no lock, no second query on the happy
 //! path.
 //!
+//! When read models follow the events, the append, the state save and the read-model rows
+//! they change share one transaction. Before it inserts anything, that transaction takes a
+//! transaction-scoped advisory lock per read-model row it will change, in a fixed order (so
+//! writers never deadlock on them). Two writes that change the same row therefore get their
+//! journal positions in the order they change the row, and a rebuild, which replays the
+//! journal in position order, arrives at the rows the live writes left.
+//!
 //! Payloads, metadata and states are `jsonb`. They are read back as text and parsed here, so a
 //! value serde cannot read (deeper than its recursion limit, for instance) becomes a typed
 //! [`Error::Decode`] naming the stream and version instead of a driver error.
 
-use async_trait::async_trait;
-use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::SystemTime;
 
+use async_trait::async_trait;
+use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions};
+
+use super::projections::{installed, row_hash, touched, Fold, Projections};
 use super::sql::{
-    decode_claim_row, decode_event_row, decode_state_row, duplicate_event_id, stored_version,
-    version_after, CLAIM_ATTEMPTS,
+    decode_claim_row, decode_event_row, decode_journal_row, decode_read_model_row,
+    decode_state_row, duplicate_event_id, stored_version, to_db, version_after, CLAIM_ATTEMPTS,
 };
 use super::{
-    Claim, EventStore, IdempotencyStore, NewEvent, StateStore, StoredEvent, StoredState, StreamId,
+    Claim, EventStore, IdempotencyStore, InstallReport, ListQuery, NewEvent, ReadModelStore,
+    RowPage, StateStore, StoredEvent, StoredState, StreamId,
 };
 use crate::error::{Error, Result};
+use crate::projection::Projection;
 
 /// The key of the transaction-scoped advisory lock that serializes concurrent migrations
 /// (`CREATE TABLE IF NOT EXISTS` is not safe against itself running in parallel): the bytes
@@ -35,6 +50,7 @@ const SCHEMA: &[&str] = &[
         aggregate_type text NOT NULL,
         aggregate_id text NOT NULL,
         version bigint NOT NULL CHECK (version > 0),
+        position bigint GENERATED ALWAYS AS IDENTITY,
         event_id uuid NOT NULL,
         event_type text NOT NULL,
         schema_version bigint NOT NULL,
@@ -63,6 +79,15 @@ const SCHEMA: &[&str] = &[
         status text NOT NULL CHECK (status IN ('running', 'completed')),
         reply jsonb
     )",
+    // Databases created before events had a journal position: the identity numbers the
+    // existing rows.
+    "ALTER TABLE events ADD COLUMN IF NOT EXISTS position bigint GENERATED ALWAYS AS IDENTITY",
+    "CREATE UNIQUE INDEX IF NOT EXISTS events_position ON events (position)",
+    "CREATE TABLE IF NOT EXISTS read_models (
+        name text NOT NULL PRIMARY KEY,
+        version text NOT NULL,
+        built_at timestamptz NOT NULL DEFAULT now()
+    )",
 ];
 
 /// The name of the unique constraint on event ids, to tell a reused event id apart from a
@@ -85,12 +110,30 @@ const APPEND: &str = "INSERT INTO events (aggregate_type, aggregate_id, version,
 const CURRENT_VERSION: &str = "SELECT COALESCE(MAX(version), 0)::bigint FROM events
       WHERE aggregate_type = $1 AND aggregate_id = $2";
 
-const LOAD: &str = "SELECT version, event_id::text AS event_id, event_type, schema_version,
+const LOAD: &str =
+    "SELECT version, position, event_id::text AS event_id, event_type, schema_version,
             payload::text AS payload, metadata::text AS metadata,
             (EXTRACT(EPOCH FROM recorded_at) * 1000000)::bigint AS recorded_at
        FROM events
       WHERE aggregate_type = $1 AND aggregate_id = $2 AND version > $3
       ORDER BY version";
+
+const READ_ALL: &str = "SELECT aggregate_type, aggregate_id, version, position,
+            event_id::text AS event_id, event_type, schema_version,
+            payload::text AS payload, metadata::text AS metadata,
+            (EXTRACT(EPOCH FROM recorded_at) * 1000000)::bigint AS recorded_at
+       FROM events
+      WHERE position > $1
+      ORDER BY position
+      LIMIT $2";
+
+/// Takes the row locks of a write, in the order given (sorted by the caller).
+const LOCK_ROWS: &str = "SELECT pg_advisory_xact_lock(lock) FROM UNNEST($1::bigint[]) AS lock";
+
+const READ_MODEL_VERSIONS: &str = "SELECT name, version FROM read_models";
+
+const RECORD_READ_MODEL: &str = "INSERT INTO read_models (name, version) VALUES ($1, $2)
+     ON CONFLICT (name) DO UPDATE SET version = excluded.version, built_at = now()";
 
 /// Keeps the newest snapshot: an older one arriving late (a slow writer) never replaces it.
 const SAVE_SNAPSHOT: &str = "INSERT INTO snapshots (aggregate_type, aggregate_id, version, state)
@@ -124,14 +167,17 @@ const COMPLETE: &str =
 
 const RELEASE: &str = "DELETE FROM idempotency WHERE key = $1 AND status = 'running'";
 
-/// An [`EventStore`], [`StateStore`] and [`IdempotencyStore`] in one PostgreSQL database.
+/// An [`EventStore`], [`StateStore`], [`ReadModelStore`] and [`IdempotencyStore`] in one
+/// PostgreSQL database.
 ///
-/// Cloning is cheap and shares the pool, so one store can be handed to every repository.
+/// Cloning is cheap and shares the pool and the installed projections, so one store can be
+/// handed to every repository.
 #[derive(Debug, Clone)]
 pub struct PostgresStore {
     pool: PgPool,
     /// The schema `migrate` creates before its tables, when the store was opened with one.
     schema: Option<String>,
+    projections: Projections,
 }
 
 impl PostgresStore {
@@ -171,6 +217,7 @@ impl PostgresStore {
         let store = Self {
             pool,
             schema: schema.map(str::to_owned),
+            projections: Projections::default(),
         };
         store.migrate().await?;
         Ok(store)
@@ -179,7 +226,11 @@ impl PostgresStore {
     /// Wraps a pool configured elsewhere. Does not create the tables: call
     /// [`migrate`](Self::migrate) once before use. The tables live in the pool's `search_path`.
     pub fn from_pool(pool: PgPool) -> Self {
-        Self { pool, schema: None }
+        Self {
+            pool,
+            schema: None,
+            projections: Projections::default(),
+        }
     }
 
     /// The underlying pool, for read models or health checks that share the database.
@@ -211,12 +262,8 @@ impl PostgresStore {
 
     /// The version of `stream`: its highest event version, 0 when it has no events.
     async fn current_version(&self, stream: &StreamId) -> Result<u64> {
-        let version: i64 = sqlx::query_scalar(CURRENT_VERSION)
-            .bind(&stream.aggregate_type)
-            .bind(&stream.aggregate_id)
-            .fetch_one(&self.pool)
-            .await?;
-        stored_version("event", stream, version)
+        let mut connection = self.pool.acquire().await?;
+        stream_version(&mut connection, stream).await
     }
 
     /// The conflict to report for a rejected append, with the actual version when it can be
@@ -233,7 +280,323 @@ impl PostgresStore {
             .ok()
             .map(|record| record.map_or(0, |record| record.version))
     }
+
+    /// Appends and updates the read models in one transaction.
+    async fn append_projected(
+        &self,
+        stream: &StreamId,
+        expected_version: u64,
+        events: Vec<NewEvent>,
+        projections: &[Arc<dyn Projection>],
+    ) -> Result<u64> {
+        let mut transaction = self.pool.begin().await?;
+        lock_rows(
+            &mut transaction,
+            projections,
+            stream,
+            expected_version,
+            &events,
+        )
+        .await?;
+        let version =
+            match insert_events(&mut transaction, stream, expected_version, events).await? {
+                Inserted::Done(version) => version,
+                Inserted::Stale => {
+                    transaction.rollback().await?;
+                    return Err(self.append_conflict(stream, expected_version).await);
+                }
+            };
+        let stored = load_events(&mut transaction, stream, expected_version).await?;
+        project(&mut transaction, projections, &stored).await?;
+        transaction.commit().await?;
+        Ok(version)
+    }
 }
+
+/// How an insert of events went.
+enum Inserted {
+    /// Stored; the stream's new version.
+    Done(u64),
+    /// The stream is not at the expected version: nothing was stored.
+    Stale,
+}
+
+/// The version of `stream` as `connection` sees it.
+async fn stream_version(connection: &mut PgConnection, stream: &StreamId) -> Result<u64> {
+    let version: i64 = sqlx::query_scalar(CURRENT_VERSION)
+        .bind(&stream.aggregate_type)
+        .bind(&stream.aggregate_id)
+        .fetch_one(&mut *connection)
+        .await?;
+    stored_version("event", stream, version)
+}
+
+/// Inserts `events` numbered after `expected_version`, if the stream is at that version.
+async fn insert_events(
+    connection: &mut PgConnection,
+    stream: &StreamId,
+    expected_version: u64,
+    events: Vec<NewEvent>,
+) -> Result<Inserted> {
+    let Ok(expected) = i64::try_from(expected_version) else {
+        // No stream can be that long, so the expectation is necessarily stale.
+        return Ok(Inserted::Stale);
+    };
+    let new_version = version_after(stream, expected_version, events.len())?;
+    let count = new_version - expected_version;
+    let mut event_ids = Vec::with_capacity(events.len());
+    let mut event_types = Vec::with_capacity(events.len());
+    let mut schema_versions = Vec::with_capacity(events.len());
+    let mut payloads = Vec::with_capacity(events.len());
+    let mut metadata = Vec::with_capacity(events.len());
+    for event in events {
+        event_ids.push(event.event_id);
+        event_types.push(event.event_type);
+        schema_versions.push(i64::from(event.schema_version));
+        payloads.push(serde_json::to_string(&event.payload)?);
+        metadata.push(serde_json::to_string(&event.metadata)?);
+    }
+    let result = sqlx::query(APPEND)
+        .bind(&stream.aggregate_type)
+        .bind(&stream.aggregate_id)
+        .bind(expected)
+        .bind(event_ids)
+        .bind(event_types)
+        .bind(schema_versions)
+        .bind(payloads)
+        .bind(metadata)
+        .execute(&mut *connection)
+        .await;
+    match result {
+        Ok(done) if done.rows_affected() == count => Ok(Inserted::Done(new_version)),
+        Ok(done) if done.rows_affected() == 0 => Ok(Inserted::Stale),
+        Ok(done) => Err(Error::infrastructure(format!(
+            "{stream}: append wrote {} of {count} events",
+            done.rows_affected()
+        ))),
+        Err(sqlx::Error::Database(error)) if error.is_unique_violation() => {
+            if error.constraint() == Some(EVENT_ID_CONSTRAINT) {
+                Err(duplicate_event_id(stream))
+            } else {
+                Ok(Inserted::Stale)
+            }
+        }
+        Err(error) => Err(error.into()),
+    }
+}
+
+/// The events of `stream` after `after_version`, as `connection` sees them.
+async fn load_events(
+    connection: &mut PgConnection,
+    stream: &StreamId,
+    after_version: u64,
+) -> Result<Vec<StoredEvent>> {
+    // Versions never exceed i64::MAX, so clamping keeps "nothing after this" exact.
+    let after = i64::try_from(after_version).unwrap_or(i64::MAX);
+    let rows = sqlx::query(LOAD)
+        .bind(&stream.aggregate_type)
+        .bind(&stream.aggregate_id)
+        .bind(after)
+        .fetch_all(&mut *connection)
+        .await?;
+    rows.iter()
+        .map(|row| decode_event_row(stream, row))
+        .collect()
+}
+
+/// Locks, for the rest of the transaction, every read-model row that `events` (about to be
+/// appended to `stream` after `expected_version`) will change. Keys depend on the stream and
+/// the payload only, so they are known before the events have positions.
+async fn lock_rows(
+    connection: &mut PgConnection,
+    projections: &[Arc<dyn Projection>],
+    stream: &StreamId,
+    expected_version: u64,
+    events: &[NewEvent],
+) -> Result<()> {
+    let recorded_at = SystemTime::now();
+    let pending: Vec<StoredEvent> = events
+        .iter()
+        .enumerate()
+        .map(|(offset, event)| StoredEvent {
+            stream: stream.clone(),
+            version: expected_version + offset as u64 + 1,
+            position: 0,
+            event_id: event.event_id,
+            event_type: event.event_type.clone(),
+            schema_version: event.schema_version,
+            payload: event.payload.clone(),
+            metadata: event.metadata.clone(),
+            recorded_at,
+        })
+        .collect();
+    let mut locks: Vec<i64> = touched(projections, &pending)?
+        .iter()
+        .map(|(index, key)| row_hash(projections[*index].name(), key))
+        .collect();
+    if locks.is_empty() {
+        return Ok(());
+    }
+    locks.sort_unstable();
+    locks.dedup();
+    sqlx::query(LOCK_ROWS)
+        .bind(locks)
+        .execute(&mut *connection)
+        .await?;
+    Ok(())
+}
+
+/// The table of a read model: its name is a checked plain identifier (see `Projections`).
+fn table(projection: &dyn Projection) -> String {
+    format!("rm_{}", projection.name())
+}
+
+/// Applies just-stored `events` to the rows of the read models they concern, inside the
+/// caller's transaction, which holds their locks.
+async fn project(
+    connection: &mut PgConnection,
+    projections: &[Arc<dyn Projection>],
+    events: &[StoredEvent],
+) -> Result<()> {
+    let mut fold = Fold::over_loaded();
+    for (index, key) in touched(projections, events)? {
+        let table = table(&*projections[index]);
+        let row = sqlx::query(&format!(
+            "SELECT row::text AS row, position FROM {table} WHERE key = $1"
+        ))
+        .bind(&key)
+        .fetch_optional(&mut *connection)
+        .await?;
+        let stored = row
+            .map(|row| decode_read_model_row(projections[index].name(), &row))
+            .transpose()?;
+        fold.load((index, key), stored);
+    }
+    for event in events {
+        fold.apply(projections, event)?;
+    }
+    write_rows(connection, projections, fold).await
+}
+
+/// Writes the rows a fold changed.
+async fn write_rows(
+    connection: &mut PgConnection,
+    projections: &[Arc<dyn Projection>],
+    fold: Fold,
+) -> Result<()> {
+    for ((index, key), slot) in fold.changed() {
+        let table = table(&*projections[index]);
+        match slot.row {
+            Some(row) => {
+                sqlx::query(&format!(
+                    "INSERT INTO {table} (key, row, position) VALUES ($1, $2::jsonb, $3)
+                     ON CONFLICT (key) DO UPDATE SET row = excluded.row, position = excluded.position"
+                ))
+                .bind(&key)
+                .bind(serde_json::to_string(&row)?)
+                .bind(to_db(slot.position, "position")?)
+                .execute(&mut *connection)
+                .await?;
+            }
+            None => {
+                sqlx::query(&format!("DELETE FROM {table} WHERE key = $1"))
+                    .bind(&key)
+                    .execute(&mut *connection)
+                    .await?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Creates the table and filter indexes of a read model, dropping indexes of filters it no
+/// longer has.
+async fn create_read_model(
+    connection: &mut PgConnection,
+    projection: &dyn Projection,
+) -> Result<()> {
+    let table = table(projection);
+    sqlx::query(&format!(
+        "CREATE TABLE IF NOT EXISTS {table} (
+            key text NOT NULL PRIMARY KEY,
+            row jsonb NOT NULL,
+            position bigint NOT NULL
+        )"
+    ))
+    .execute(&mut *connection)
+    .await?;
+    let wanted: HashSet<String> = projection
+        .filters()
+        .iter()
+        .map(|filter| format!("{table}__{filter}"))
+        .collect();
+    let existing: Vec<String> = sqlx::query_scalar(
+        "SELECT indexname::text FROM pg_indexes
+          WHERE schemaname = current_schema() AND tablename = $1 AND indexname LIKE $2",
+    )
+    .bind(&table)
+    .bind(format!("{table}\\_\\_%"))
+    .fetch_all(&mut *connection)
+    .await?;
+    for index in existing.iter().filter(|index| !wanted.contains(*index)) {
+        sqlx::query(&format!("DROP INDEX IF EXISTS {index}"))
+            .execute(&mut *connection)
+            .await?;
+    }
+    for filter in projection.filters() {
+        sqlx::query(&format!(
+            "CREATE INDEX IF NOT EXISTS {table}__{filter} ON {table} ((row -> '{filter}'))"
+        ))
+        .execute(&mut *connection)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Empties the read models `chosen` and replays the whole journal into them, inside the
+/// caller's transaction; returns how many events were replayed. Writers wait meanwhile: the
+/// journal is locked against inserts until the transaction ends.
+async fn replay(connection: &mut PgConnection, chosen: &[Arc<dyn Projection>]) -> Result<u64> {
+    sqlx::query("LOCK TABLE events IN SHARE MODE")
+        .execute(&mut *connection)
+        .await?;
+    for projection in chosen {
+        sqlx::query(&format!("DELETE FROM {}", table(&**projection)))
+            .execute(&mut *connection)
+            .await?;
+    }
+    let mut fold = Fold::from_empty();
+    let mut after = 0;
+    let mut replayed = 0;
+    loop {
+        let rows = sqlx::query(READ_ALL)
+            .bind(to_db(after, "position")?)
+            .bind(REPLAY_BATCH)
+            .fetch_all(&mut *connection)
+            .await?;
+        if rows.is_empty() {
+            break;
+        }
+        for row in &rows {
+            let event = decode_journal_row(row)?;
+            fold.apply(chosen, &event)?;
+            after = event.position;
+            replayed += 1;
+        }
+    }
+    write_rows(connection, chosen, fold).await?;
+    for projection in chosen {
+        sqlx::query(RECORD_READ_MODEL)
+            .bind(projection.name())
+            .bind(projection.version())
+            .execute(&mut *connection)
+            .await?;
+    }
+    Ok(replayed)
+}
+
+/// How many events a replay reads per query.
+const REPLAY_BATCH: i64 = 1_000;
 
 #[async_trait]
 impl EventStore for PostgresStore {
@@ -243,10 +606,6 @@ impl EventStore for PostgresStore {
         expected_version: u64,
         events: Vec<NewEvent>,
     ) -> Result<u64> {
-        let Ok(expected) = i64::try_from(expected_version) else {
-            // No stream can be that long, so the expectation is necessarily stale.
-            return Err(self.append_conflict(stream, expected_version).await);
-        };
         if events.is_empty() {
             let current = self.current_version(stream).await?;
             if current != expected_version {
@@ -258,63 +617,25 @@ impl EventStore for PostgresStore {
             }
             return Ok(current);
         }
-        let new_version = version_after(stream, expected_version, events.len())?;
-        let count = new_version - expected_version;
-        let mut event_ids = Vec::with_capacity(events.len());
-        let mut event_types = Vec::with_capacity(events.len());
-        let mut schema_versions = Vec::with_capacity(events.len());
-        let mut payloads = Vec::with_capacity(events.len());
-        let mut metadata = Vec::with_capacity(events.len());
-        for event in events {
-            event_ids.push(event.event_id);
-            event_types.push(event.event_type);
-            schema_versions.push(i64::from(event.schema_version));
-            payloads.push(serde_json::to_string(&event.payload)?);
-            metadata.push(serde_json::to_string(&event.metadata)?);
+        let projections = self.projections.current();
+        if !projections.is_empty() {
+            return self
+                .append_projected(stream, expected_version, events, &projections)
+                .await;
         }
-        let result = sqlx::query(APPEND)
-            .bind(&stream.aggregate_type)
-            .bind(&stream.aggregate_id)
-            .bind(expected)
-            .bind(event_ids)
-            .bind(event_types)
-            .bind(schema_versions)
-            .bind(payloads)
-            .bind(metadata)
-            .execute(&self.pool)
-            .await;
-        match result {
-            Ok(done) if done.rows_affected() == count => Ok(new_version),
-            Ok(done) if done.rows_affected() == 0 => {
+        let mut connection = self.pool.acquire().await?;
+        match insert_events(&mut connection, stream, expected_version, events).await? {
+            Inserted::Done(version) => Ok(version),
+            Inserted::Stale => {
+                drop(connection);
                 Err(self.append_conflict(stream, expected_version).await)
             }
-            Ok(done) => Err(Error::infrastructure(format!(
-                "{stream}: append wrote {} of {count} events",
-                done.rows_affected()
-            ))),
-            Err(sqlx::Error::Database(error)) if error.is_unique_violation() => {
-                if error.constraint() == Some(EVENT_ID_CONSTRAINT) {
-                    Err(duplicate_event_id(stream))
-                } else {
-                    Err(self.append_conflict(stream, expected_version).await)
-                }
-            }
-            Err(error) => Err(error.into()),
         }
     }
 
     async fn load(&self, stream: &StreamId, after_version: u64) -> Result<Vec<StoredEvent>> {
-        // Versions never exceed i64::MAX, so clamping keeps "nothing after this" exact.
-        let after = i64::try_from(after_version).unwrap_or(i64::MAX);
-        let rows = sqlx::query(LOAD)
-            .bind(&stream.aggregate_type)
-            .bind(&stream.aggregate_id)
-            .bind(after)
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter()
-            .map(|row| decode_event_row(stream, row))
-            .collect()
+        let mut connection = self.pool.acquire().await?;
+        load_events(&mut connection, stream, after_version).await
     }
 
     async fn save_snapshot(&self, stream: &StreamId, snapshot: StoredState) -> Result<()> {
@@ -343,6 +664,17 @@ impl EventStore for PostgresStore {
         row.map(|row| decode_state_row("snapshot", stream, &row))
             .transpose()
     }
+
+    async fn read_all(&self, after_position: u64, limit: usize) -> Result<Vec<StoredEvent>> {
+        let after = i64::try_from(after_position).unwrap_or(i64::MAX);
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let rows = sqlx::query(READ_ALL)
+            .bind(after)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(decode_journal_row).collect()
+    }
 }
 
 #[async_trait]
@@ -362,38 +694,181 @@ impl StateStore for PostgresStore {
         key: &StreamId,
         expected_version: u64,
         state: serde_json::Value,
+        events: Vec<NewEvent>,
     ) -> Result<u64> {
         let text = serde_json::to_string(&state)?;
+        let (Ok(expected), Some(Ok(new_version))) = (
+            i64::try_from(expected_version),
+            expected_version.checked_add(1).map(i64::try_from),
+        ) else {
+            // No record can be at that version, so the expectation is necessarily stale.
+            let actual = self.state_version(key).await;
+            return Err(Error::version_conflict(key, expected_version, actual));
+        };
+        let projections = self.projections.current();
+        let mut transaction = self.pool.begin().await?;
+        if !projections.is_empty() && !events.is_empty() {
+            // The stream's version is only known under the record's lock, but keys do not
+            // depend on it: lock with the expected version as a stand-in.
+            lock_rows(
+                &mut transaction,
+                &projections,
+                key,
+                expected_version,
+                &events,
+            )
+            .await?;
+        }
         let done = if expected_version == 0 {
             sqlx::query(INSERT_STATE)
                 .bind(&key.aggregate_type)
                 .bind(&key.aggregate_id)
                 .bind(text)
-                .execute(&self.pool)
+                .execute(&mut *transaction)
                 .await?
         } else {
-            let (Ok(expected), Some(Ok(new_version))) = (
-                i64::try_from(expected_version),
-                expected_version.checked_add(1).map(i64::try_from),
-            ) else {
-                // No record can be at that version, so the expectation is necessarily stale.
-                let actual = self.state_version(key).await;
-                return Err(Error::version_conflict(key, expected_version, actual));
-            };
             sqlx::query(UPDATE_STATE)
                 .bind(&key.aggregate_type)
                 .bind(&key.aggregate_id)
                 .bind(expected)
                 .bind(new_version)
                 .bind(text)
-                .execute(&self.pool)
+                .execute(&mut *transaction)
                 .await?
         };
         if done.rows_affected() == 0 {
+            transaction.rollback().await?;
             let actual = self.state_version(key).await;
             return Err(Error::version_conflict(key, expected_version, actual));
         }
+        if !events.is_empty() {
+            // The record is locked by this transaction, so its stream cannot move meanwhile.
+            let current = stream_version(&mut transaction, key).await?;
+            match insert_events(&mut transaction, key, current, events).await? {
+                Inserted::Done(_) => {}
+                Inserted::Stale => {
+                    return Err(Error::infrastructure(format!(
+                        "{key}: the events of a state-stored aggregate moved during its save"
+                    )))
+                }
+            }
+            if !projections.is_empty() {
+                let stored = load_events(&mut transaction, key, current).await?;
+                project(&mut transaction, &projections, &stored).await?;
+            }
+        }
+        transaction.commit().await?;
         Ok(expected_version + 1)
+    }
+}
+
+#[async_trait]
+impl ReadModelStore for PostgresStore {
+    async fn install(&self, projections: Vec<Arc<dyn Projection>>) -> Result<InstallReport> {
+        self.projections.replace(projections)?;
+        let projections = self.projections.current();
+        let mut transaction = self.pool.begin().await?;
+        // One instance at a time creates tables and rebuilds; the others then find them built.
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(MIGRATION_LOCK)
+            .execute(&mut *transaction)
+            .await?;
+        for projection in projections.iter() {
+            create_read_model(&mut transaction, &**projection).await?;
+        }
+        let built: Vec<(String, String)> = sqlx::query_as(READ_MODEL_VERSIONS)
+            .fetch_all(&mut *transaction)
+            .await?;
+        let stale: Vec<Arc<dyn Projection>> = projections
+            .iter()
+            .filter(|projection| {
+                !built.iter().any(|(name, version)| {
+                    name == projection.name() && version == projection.version()
+                })
+            })
+            .cloned()
+            .collect();
+        let mut report = InstallReport::default();
+        if !stale.is_empty() {
+            report.replayed = replay(&mut transaction, &stale).await?;
+            report.rebuilt = stale.iter().map(|p| p.name().to_owned()).collect();
+            report.rebuilt.sort();
+        }
+        transaction.commit().await?;
+        Ok(report)
+    }
+
+    async fn rebuild(&self) -> Result<u64> {
+        let projections = self.projections.current();
+        let mut transaction = self.pool.begin().await?;
+        let replayed = replay(&mut transaction, &projections).await?;
+        transaction.commit().await?;
+        Ok(replayed)
+    }
+
+    async fn get_row(&self, read_model: &str, key: &str) -> Result<Option<serde_json::Value>> {
+        let projections = self.projections.current();
+        let index = installed(&projections, read_model)?;
+        let row = sqlx::query(&format!(
+            "SELECT row::text AS row, position FROM {} WHERE key = $1",
+            table(&*projections[index])
+        ))
+        .bind(key)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row
+            .map(|row| decode_read_model_row(read_model, &row))
+            .transpose()?
+            .map(|(row, _)| row))
+    }
+
+    async fn list_rows(&self, read_model: &str, query: &ListQuery) -> Result<RowPage> {
+        let projections = self.projections.current();
+        let index = installed(&projections, read_model)?;
+        let table = table(&*projections[index]);
+        let mut condition = String::from("TRUE");
+        for (number, (field, _)) in query.filters.iter().enumerate() {
+            if !super::projections::is_plain_name(field) {
+                return Err(Error::Configuration(format!(
+                    "filter {field:?} of read model `{read_model}` is not a lower-case identifier"
+                )));
+            }
+            condition.push_str(&format!(" AND row -> '{field}' = ${}::jsonb", number + 1));
+        }
+        let filters: Vec<String> = query
+            .filters
+            .iter()
+            .map(|(_, value)| value.to_string())
+            .collect();
+        let count_sql = format!("SELECT COUNT(*) FROM {table} WHERE {condition}");
+        let mut count = sqlx::query_scalar::<_, i64>(&count_sql);
+        for filter in &filters {
+            count = count.bind(filter);
+        }
+        let total = count.fetch_one(&self.pool).await?;
+        let parameters = filters.len();
+        let select_sql = format!(
+            "SELECT row::text AS row, position FROM {table} WHERE {condition}
+              ORDER BY key LIMIT ${} OFFSET ${}",
+            parameters + 1,
+            parameters + 2
+        );
+        let mut select = sqlx::query(&select_sql);
+        for filter in &filters {
+            select = select.bind(filter);
+        }
+        let rows = select
+            .bind(i64::try_from(query.limit).unwrap_or(i64::MAX))
+            .bind(i64::try_from(query.offset).unwrap_or(i64::MAX))
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(RowPage {
+            rows: rows
+                .iter()
+                .map(|row| decode_read_model_row(read_model, row).map(|(row, _)| row))
+                .collect::<Result<_>>()?,
+            total: u64::try_from(total).unwrap_or(0),
+        })
     }
 }
 

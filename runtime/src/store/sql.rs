@@ -60,6 +60,7 @@ pub(super) fn stored_version(what: &'static str, stream: &StreamId, version: i64
 }
 
 /// Microseconds since the Unix epoch, the resolution both SQL backends store.
+#[cfg(feature = "sqlite")]
 pub(super) fn to_micros(time: SystemTime) -> Result<i64> {
     let micros = match time.duration_since(UNIX_EPOCH) {
         Ok(after) => i64::try_from(after.as_micros()),
@@ -100,7 +101,23 @@ where
     serde_json::from_str(&text).map_err(|error| format!("{name} is not valid JSON: {error}"))
 }
 
-/// An event row (`version, event_id, event_type, schema_version, payload, metadata,
+/// An event row of a journal query, which also selects `aggregate_type` and `aggregate_id`.
+pub(super) fn decode_journal_row<R>(row: &R) -> Result<StoredEvent>
+where
+    R: Row,
+    &'static str: ColumnIndex<R>,
+    for<'r> String: Decode<'r, R::Database> + Type<R::Database>,
+    for<'r> i64: Decode<'r, R::Database> + Type<R::Database>,
+{
+    let unknown = StreamId::new("?", "?");
+    let aggregate_type: String =
+        column(row, "aggregate_type").map_err(|error| decode_error("event", &unknown, 0, error))?;
+    let aggregate_id: String =
+        column(row, "aggregate_id").map_err(|error| decode_error("event", &unknown, 0, error))?;
+    decode_event_row(&StreamId::new(aggregate_type, aggregate_id), row)
+}
+
+/// An event row (`version, position, event_id, event_type, schema_version, payload, metadata,
 /// recorded_at`, with the id, payload and metadata as text and the time in microseconds).
 pub(super) fn decode_event_row<R>(stream: &StreamId, row: &R) -> Result<StoredEvent>
 where
@@ -113,6 +130,9 @@ where
         column(row, "version").map_err(|error| decode_error("event", stream, 0, error))?;
     let version = stored_version("event", stream, version)?;
     let fail = |message: String| decode_error("event", stream, version, message);
+    let position: i64 = column(row, "position").map_err(fail)?;
+    let position = u64::try_from(position)
+        .map_err(|_| fail(format!("position {position} is out of range")))?;
     let event_id: String = column(row, "event_id").map_err(fail)?;
     let event_id = Uuid::parse_str(&event_id)
         .map_err(|error| fail(format!("event_id {event_id:?}: {error}")))?;
@@ -128,6 +148,7 @@ where
     Ok(StoredEvent {
         stream: stream.clone(),
         version,
+        position,
         event_id,
         event_type,
         schema_version,
@@ -155,6 +176,36 @@ where
     let state = json_column(row, "state")
         .map_err(|message| decode_error(what, stream, version, message))?;
     Ok(StoredState { version, state })
+}
+
+/// A read-model row (`row, position`, the row as text).
+pub(super) fn decode_read_model_row<R>(
+    read_model: &str,
+    row: &R,
+) -> Result<(serde_json::Value, u64)>
+where
+    R: Row,
+    &'static str: ColumnIndex<R>,
+    for<'r> String: Decode<'r, R::Database> + Type<R::Database>,
+    for<'r> i64: Decode<'r, R::Database> + Type<R::Database>,
+{
+    let fail = |message: String| Error::Decode {
+        what: "read-model row",
+        stream: read_model.to_owned(),
+        version: 0,
+        message,
+    };
+    let content = json_column(row, "row").map_err(fail)?;
+    let position: i64 = column(row, "position").map_err(fail)?;
+    let position = u64::try_from(position)
+        .map_err(|_| fail(format!("position {position} is out of range")))?;
+    Ok((content, position))
+}
+
+/// A position or count as the databases store it (signed 64 bits).
+pub(super) fn to_db(value: u64, what: &str) -> Result<i64> {
+    i64::try_from(value)
+        .map_err(|_| Error::infrastructure(format!("{what} {value} does not fit the database")))
 }
 
 /// An idempotency row (`status, reply`, the reply as text).

@@ -1,29 +1,42 @@
-//! SQLite backend: all three store traits over one `sqlx` pool, for single-node services,
-//! local development and tests that want a real database without a server.
+//! SQLite backend: every store trait over one `sqlx` pool, for single-node services, local
+//! development and tests that want a real database without a server.
 //!
 //! Optimistic concurrency lives in the SQL itself. An append is a single
 //! `INSERT … SELECT … WHERE <current version> = <expected>` statement: SQLite takes the write
 //! lock before that statement reads anything, so the version check and the insert are one
 //! atomic step and two writers can never both pass the check. A write statement in autocommit
 //! mode also never needs to upgrade a read lock, which is what makes deferred transactions
-//! deadlock (`SQLITE_BUSY` without waiting) under concurrent writers.
+//! deadlock (`SQLITE_BUSY` without waiting) under concurrent writers. Writes that touch more
+//! than the events (a state record, read-model rows) run in a `BEGIN IMMEDIATE` transaction,
+//! which takes the write lock up front for the same reason.
+//!
+//! Every event also gets a position in the journal of all streams, one more than the
+//! highest: the writer holds the database's only write lock, so positions follow commit order.
 //!
 //! Payloads and metadata are stored as JSON text so that any SQLite tool can read them;
 //! timestamps as integer microseconds since the Unix epoch.
 
+use std::collections::HashSet;
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
+};
 
+use super::projections::{installed, touched, Fold, Projections};
 use super::sql::{
-    decode_claim_row, decode_event_row, decode_state_row, duplicate_event_id, stored_version,
-    to_micros, version_after, CLAIM_ATTEMPTS,
+    decode_claim_row, decode_event_row, decode_journal_row, decode_read_model_row,
+    decode_state_row, duplicate_event_id, stored_version, to_db, to_micros, version_after,
+    CLAIM_ATTEMPTS,
 };
 use super::{
-    Claim, EventStore, IdempotencyStore, NewEvent, StateStore, StoredEvent, StoredState, StreamId,
+    Claim, EventStore, IdempotencyStore, InstallReport, ListQuery, NewEvent, ReadModelStore,
+    RowPage, StateStore, StoredEvent, StoredState, StreamId,
 };
 use crate::error::{Error, Result};
+use crate::projection::Projection;
 
 /// How long a connection waits for another connection's write lock before giving up with
 /// `SQLITE_BUSY`. Writes are short single statements, so a long wait means real contention
@@ -37,6 +50,7 @@ const SCHEMA: &[&str] = &[
         aggregate_type TEXT NOT NULL,
         aggregate_id TEXT NOT NULL,
         version INTEGER NOT NULL CHECK (version > 0),
+        position INTEGER,
         event_id TEXT NOT NULL UNIQUE,
         event_type TEXT NOT NULL,
         schema_version INTEGER NOT NULL,
@@ -64,16 +78,33 @@ const SCHEMA: &[&str] = &[
         status TEXT NOT NULL CHECK (status IN ('running', 'completed')),
         reply TEXT
     )",
+    "CREATE TABLE IF NOT EXISTS read_models (
+        name TEXT NOT NULL PRIMARY KEY,
+        version TEXT NOT NULL,
+        built_at INTEGER NOT NULL
+    )",
 ];
+
+/// Journal positions, for databases created before events had one: numbered in insertion
+/// order (the rowid), which is commit order for SQLite's single writer.
+const ADD_POSITION: &[&str] = &[
+    "ALTER TABLE events ADD COLUMN position INTEGER",
+    "UPDATE events SET position = rowid",
+];
+
+const POSITION_INDEX: &str =
+    "CREATE UNIQUE INDEX IF NOT EXISTS events_position ON events (position)";
 
 /// The append: inserts every element of the JSON array `?4` (one `[event_id, event_type,
 /// schema_version, payload, metadata]` array per event, payload and metadata as JSON text)
 /// numbered from `?3 + 1`, but only if the stream is at version `?3`. Zero rows inserted means
 /// the expected version was stale or ahead.
 const APPEND: &str =
-    "INSERT INTO events (aggregate_type, aggregate_id, version, event_id, event_type,
+    "INSERT INTO events (aggregate_type, aggregate_id, version, position, event_id, event_type,
                             schema_version, payload, metadata, recorded_at)
-     SELECT ?1, ?2, ?3 + batch.key + 1, batch.value ->> 0, batch.value ->> 1,
+     SELECT ?1, ?2, ?3 + batch.key + 1,
+            (SELECT COALESCE(MAX(position), 0) FROM events) + batch.key + 1,
+            batch.value ->> 0, batch.value ->> 1,
             batch.value ->> 2, batch.value ->> 3, batch.value ->> 4, ?5
        FROM json_each(?4) AS batch
       WHERE (SELECT COALESCE(MAX(version), 0) FROM events
@@ -83,10 +114,23 @@ const CURRENT_VERSION: &str = "SELECT COALESCE(MAX(version), 0) FROM events
       WHERE aggregate_type = ?1 AND aggregate_id = ?2";
 
 const LOAD: &str =
-    "SELECT version, event_id, event_type, schema_version, payload, metadata, recorded_at
+    "SELECT version, position, event_id, event_type, schema_version, payload, metadata, recorded_at
        FROM events
       WHERE aggregate_type = ?1 AND aggregate_id = ?2 AND version > ?3
       ORDER BY version";
+
+const READ_ALL: &str = "SELECT aggregate_type, aggregate_id, version, position, event_id,
+            event_type, schema_version, payload, metadata, recorded_at
+       FROM events
+      WHERE position > ?1
+      ORDER BY position
+      LIMIT ?2";
+
+const READ_MODEL_VERSIONS: &str = "SELECT name, version FROM read_models";
+
+const RECORD_READ_MODEL: &str =
+    "INSERT INTO read_models (name, version, built_at) VALUES (?1, ?2, ?3)
+     ON CONFLICT (name) DO UPDATE SET version = excluded.version, built_at = excluded.built_at";
 
 /// Keeps the newest snapshot: an older one arriving late (a slow writer) never replaces it.
 const SAVE_SNAPSHOT: &str =
@@ -118,9 +162,11 @@ const COMPLETE: &str = "INSERT INTO idempotency (key, status, reply) VALUES (?1,
 
 const RELEASE: &str = "DELETE FROM idempotency WHERE key = ?1 AND status = 'running'";
 
-/// An [`EventStore`], [`StateStore`] and [`IdempotencyStore`] in one SQLite database.
+/// An [`EventStore`], [`StateStore`], [`ReadModelStore`] and [`IdempotencyStore`] in one
+/// SQLite database.
 ///
-/// Cloning is cheap and shares the pool, so one store can be handed to every repository.
+/// Cloning is cheap and shares the pool and the installed projections, so one store can be
+/// handed to every repository.
 ///
 /// ```
 /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
@@ -132,6 +178,7 @@ const RELEASE: &str = "DELETE FROM idempotency WHERE key = ?1 AND status = 'runn
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
     pool: SqlitePool,
+    projections: Projections,
 }
 
 impl SqliteStore {
@@ -169,7 +216,10 @@ impl SqliteStore {
     /// Wraps a pool configured elsewhere (custom pragmas, pool sizes). Does not create the
     /// tables: call [`migrate`](Self::migrate) once before use.
     pub fn from_pool(pool: SqlitePool) -> Self {
-        Self { pool }
+        Self {
+            pool,
+            projections: Projections::default(),
+        }
     }
 
     /// The underlying pool, for read models or health checks that share the database.
@@ -177,23 +227,36 @@ impl SqliteStore {
         &self.pool
     }
 
-    /// Creates the tables if they do not exist. Safe to run on every start and from several
-    /// processes at once: every statement is `CREATE TABLE IF NOT EXISTS`.
+    /// Creates the tables if they do not exist, and gives the events of a database created
+    /// by an earlier version their journal positions. Safe to run on every start and from
+    /// several processes at once: every statement is idempotent, and the position upgrade
+    /// runs in one write transaction.
     pub async fn migrate(&self) -> Result<()> {
         for statement in SCHEMA {
             sqlx::query(statement).execute(&self.pool).await?;
         }
+        let mut transaction = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let has_position: bool = sqlx::query_scalar(
+            "SELECT COUNT(*) > 0 FROM pragma_table_info('events') WHERE name = 'position'",
+        )
+        .fetch_one(&mut *transaction)
+        .await?;
+        if !has_position {
+            for statement in ADD_POSITION {
+                sqlx::query(statement).execute(&mut *transaction).await?;
+            }
+        }
+        sqlx::query(POSITION_INDEX)
+            .execute(&mut *transaction)
+            .await?;
+        transaction.commit().await?;
         Ok(())
     }
 
     /// The version of `stream`: its highest event version, 0 when it has no events.
     async fn current_version(&self, stream: &StreamId) -> Result<u64> {
-        let version: i64 = sqlx::query_scalar(CURRENT_VERSION)
-            .bind(&stream.aggregate_type)
-            .bind(&stream.aggregate_id)
-            .fetch_one(&self.pool)
-            .await?;
-        stored_version("event", stream, version)
+        let mut connection = self.pool.acquire().await?;
+        stream_version(&mut connection, stream).await
     }
 
     /// The conflict to report for a rejected append, with the actual version when it can be
@@ -210,7 +273,271 @@ impl SqliteStore {
             .ok()
             .map(|record| record.map_or(0, |record| record.version))
     }
+
+    /// Appends in one autocommit statement: the fast path when no read model follows.
+    async fn append_alone(
+        &self,
+        stream: &StreamId,
+        expected_version: u64,
+        events: Vec<NewEvent>,
+    ) -> Result<u64> {
+        let mut connection = self.pool.acquire().await?;
+        match insert_events(&mut connection, stream, expected_version, &events).await? {
+            Inserted::Done(version) => Ok(version),
+            Inserted::Stale => {
+                drop(connection);
+                Err(self.append_conflict(stream, expected_version).await)
+            }
+        }
+    }
+
+    /// Appends and updates the read models in one write transaction.
+    async fn append_projected(
+        &self,
+        stream: &StreamId,
+        expected_version: u64,
+        events: Vec<NewEvent>,
+        projections: &[Arc<dyn Projection>],
+    ) -> Result<u64> {
+        let mut transaction = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let version =
+            match insert_events(&mut transaction, stream, expected_version, &events).await? {
+                Inserted::Done(version) => version,
+                Inserted::Stale => {
+                    transaction.rollback().await?;
+                    return Err(self.append_conflict(stream, expected_version).await);
+                }
+            };
+        let stored = load_events(&mut transaction, stream, expected_version).await?;
+        project(&mut transaction, projections, &stored).await?;
+        transaction.commit().await?;
+        Ok(version)
+    }
 }
+
+/// How an insert of events went.
+enum Inserted {
+    /// Stored; the stream's new version.
+    Done(u64),
+    /// The stream is not at the expected version: nothing was stored.
+    Stale,
+}
+
+/// The version of `stream` as `connection` sees it.
+async fn stream_version(connection: &mut SqliteConnection, stream: &StreamId) -> Result<u64> {
+    let version: i64 = sqlx::query_scalar(CURRENT_VERSION)
+        .bind(&stream.aggregate_type)
+        .bind(&stream.aggregate_id)
+        .fetch_one(&mut *connection)
+        .await?;
+    stored_version("event", stream, version)
+}
+
+/// Inserts `events` numbered after `expected_version`, if the stream is at that version.
+async fn insert_events(
+    connection: &mut SqliteConnection,
+    stream: &StreamId,
+    expected_version: u64,
+    events: &[NewEvent],
+) -> Result<Inserted> {
+    let Ok(expected) = i64::try_from(expected_version) else {
+        // No stream can be that long, so the expectation is necessarily stale.
+        return Ok(Inserted::Stale);
+    };
+    let new_version = version_after(stream, expected_version, events.len())?;
+    let count = new_version - expected_version;
+    let result = sqlx::query(APPEND)
+        .bind(&stream.aggregate_type)
+        .bind(&stream.aggregate_id)
+        .bind(expected)
+        .bind(encode_batch(events)?)
+        .bind(to_micros(SystemTime::now())?)
+        .execute(&mut *connection)
+        .await;
+    match result {
+        Ok(done) if done.rows_affected() == count => Ok(Inserted::Done(new_version)),
+        Ok(done) if done.rows_affected() == 0 => Ok(Inserted::Stale),
+        Ok(done) => Err(Error::infrastructure(format!(
+            "{stream}: append wrote {} of {count} events",
+            done.rows_affected()
+        ))),
+        Err(sqlx::Error::Database(error)) if error.is_unique_violation() => {
+            if error.message().contains("event_id") {
+                Err(duplicate_event_id(stream))
+            } else {
+                Ok(Inserted::Stale)
+            }
+        }
+        Err(error) => Err(error.into()),
+    }
+}
+
+/// The events of `stream` after `after_version`, as `connection` sees them.
+async fn load_events(
+    connection: &mut SqliteConnection,
+    stream: &StreamId,
+    after_version: u64,
+) -> Result<Vec<StoredEvent>> {
+    // Versions never exceed i64::MAX, so clamping keeps "nothing after this" exact.
+    let after = i64::try_from(after_version).unwrap_or(i64::MAX);
+    let rows = sqlx::query(LOAD)
+        .bind(&stream.aggregate_type)
+        .bind(&stream.aggregate_id)
+        .bind(after)
+        .fetch_all(&mut *connection)
+        .await?;
+    rows.iter()
+        .map(|row| decode_event_row(stream, row))
+        .collect()
+}
+
+/// The table of a read model: its name is a checked plain identifier (see `Projections`).
+fn table(projection: &dyn Projection) -> String {
+    format!("rm_{}", projection.name())
+}
+
+/// Applies just-stored `events` to the rows of the read models they concern, inside the
+/// caller's write transaction.
+async fn project(
+    connection: &mut SqliteConnection,
+    projections: &[Arc<dyn Projection>],
+    events: &[StoredEvent],
+) -> Result<()> {
+    let mut fold = Fold::over_loaded();
+    for (index, key) in touched(projections, events)? {
+        let table = table(&*projections[index]);
+        let row = sqlx::query(&format!("SELECT row, position FROM {table} WHERE key = ?1"))
+            .bind(&key)
+            .fetch_optional(&mut *connection)
+            .await?;
+        let stored = row
+            .map(|row| decode_read_model_row(projections[index].name(), &row))
+            .transpose()?;
+        fold.load((index, key), stored);
+    }
+    for event in events {
+        fold.apply(projections, event)?;
+    }
+    write_rows(connection, projections, fold).await
+}
+
+/// Writes the rows a fold changed.
+async fn write_rows(
+    connection: &mut SqliteConnection,
+    projections: &[Arc<dyn Projection>],
+    fold: Fold,
+) -> Result<()> {
+    for ((index, key), slot) in fold.changed() {
+        let table = table(&*projections[index]);
+        match slot.row {
+            Some(row) => {
+                sqlx::query(&format!(
+                    "INSERT INTO {table} (key, row, position) VALUES (?1, ?2, ?3)
+                     ON CONFLICT (key) DO UPDATE SET row = excluded.row, position = excluded.position"
+                ))
+                .bind(&key)
+                .bind(serde_json::to_string(&row)?)
+                .bind(to_db(slot.position, "position")?)
+                .execute(&mut *connection)
+                .await?;
+            }
+            None => {
+                sqlx::query(&format!("DELETE FROM {table} WHERE key = ?1"))
+                    .bind(&key)
+                    .execute(&mut *connection)
+                    .await?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Creates the table and filter indexes of a read model, dropping indexes of filters it no
+/// longer has.
+async fn create_read_model(
+    connection: &mut SqliteConnection,
+    projection: &dyn Projection,
+) -> Result<()> {
+    let table = table(projection);
+    sqlx::query(&format!(
+        "CREATE TABLE IF NOT EXISTS {table} (
+            key TEXT NOT NULL PRIMARY KEY,
+            row TEXT NOT NULL,
+            position INTEGER NOT NULL
+        )"
+    ))
+    .execute(&mut *connection)
+    .await?;
+    let wanted: HashSet<String> = projection
+        .filters()
+        .iter()
+        .map(|filter| format!("{table}__{filter}"))
+        .collect();
+    let existing: Vec<String> = sqlx::query_scalar(
+        "SELECT name FROM sqlite_master
+          WHERE type = 'index' AND tbl_name = ?1 AND name LIKE ?2 ESCAPE '\\'",
+    )
+    .bind(&table)
+    .bind(format!("{table}\\_\\_%"))
+    .fetch_all(&mut *connection)
+    .await?;
+    for index in existing.iter().filter(|index| !wanted.contains(*index)) {
+        sqlx::query(&format!("DROP INDEX IF EXISTS {index}"))
+            .execute(&mut *connection)
+            .await?;
+    }
+    for filter in projection.filters() {
+        sqlx::query(&format!(
+            "CREATE INDEX IF NOT EXISTS {table}__{filter} ON {table} (json_extract(row, '$.{filter}'))"
+        ))
+        .execute(&mut *connection)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Empties the read models `chosen` and replays the whole journal into them, inside the
+/// caller's write transaction; returns how many events were replayed.
+async fn replay(connection: &mut SqliteConnection, chosen: &[Arc<dyn Projection>]) -> Result<u64> {
+    for projection in chosen {
+        sqlx::query(&format!("DELETE FROM {}", table(&**projection)))
+            .execute(&mut *connection)
+            .await?;
+    }
+    let mut fold = Fold::from_empty();
+    let mut after = 0;
+    let mut replayed = 0;
+    loop {
+        let rows = sqlx::query(READ_ALL)
+            .bind(to_db(after, "position")?)
+            .bind(REPLAY_BATCH)
+            .fetch_all(&mut *connection)
+            .await?;
+        if rows.is_empty() {
+            break;
+        }
+        for row in &rows {
+            let event = decode_journal_row(row)?;
+            fold.apply(chosen, &event)?;
+            after = event.position;
+            replayed += 1;
+        }
+    }
+    write_rows(connection, chosen, fold).await?;
+    let now = to_micros(SystemTime::now())?;
+    for projection in chosen {
+        sqlx::query(RECORD_READ_MODEL)
+            .bind(projection.name())
+            .bind(projection.version())
+            .bind(now)
+            .execute(&mut *connection)
+            .await?;
+    }
+    Ok(replayed)
+}
+
+/// How many events a replay reads per query.
+const REPLAY_BATCH: i64 = 1_000;
 
 #[async_trait]
 impl EventStore for SqliteStore {
@@ -220,10 +547,6 @@ impl EventStore for SqliteStore {
         expected_version: u64,
         events: Vec<NewEvent>,
     ) -> Result<u64> {
-        let Ok(expected) = i64::try_from(expected_version) else {
-            // No stream can be that long, so the expectation is necessarily stale.
-            return Err(self.append_conflict(stream, expected_version).await);
-        };
         if events.is_empty() {
             let current = self.current_version(stream).await?;
             if current != expected_version {
@@ -235,50 +558,18 @@ impl EventStore for SqliteStore {
             }
             return Ok(current);
         }
-        let new_version = version_after(stream, expected_version, events.len())?;
-        let count = new_version - expected_version;
-        let batch = encode_batch(&events)?;
-        let recorded_at = to_micros(SystemTime::now())?;
-        let result = sqlx::query(APPEND)
-            .bind(&stream.aggregate_type)
-            .bind(&stream.aggregate_id)
-            .bind(expected)
-            .bind(batch)
-            .bind(recorded_at)
-            .execute(&self.pool)
-            .await;
-        match result {
-            Ok(done) if done.rows_affected() == count => Ok(new_version),
-            Ok(done) if done.rows_affected() == 0 => {
-                Err(self.append_conflict(stream, expected_version).await)
-            }
-            Ok(done) => Err(Error::infrastructure(format!(
-                "{stream}: append wrote {} of {count} events",
-                done.rows_affected()
-            ))),
-            Err(sqlx::Error::Database(error)) if error.is_unique_violation() => {
-                if error.message().contains("event_id") {
-                    Err(duplicate_event_id(stream))
-                } else {
-                    Err(self.append_conflict(stream, expected_version).await)
-                }
-            }
-            Err(error) => Err(error.into()),
+        let projections = self.projections.current();
+        if projections.is_empty() {
+            self.append_alone(stream, expected_version, events).await
+        } else {
+            self.append_projected(stream, expected_version, events, &projections)
+                .await
         }
     }
 
     async fn load(&self, stream: &StreamId, after_version: u64) -> Result<Vec<StoredEvent>> {
-        // Versions never exceed i64::MAX, so clamping keeps "nothing after this" exact.
-        let after = i64::try_from(after_version).unwrap_or(i64::MAX);
-        let rows = sqlx::query(LOAD)
-            .bind(&stream.aggregate_type)
-            .bind(&stream.aggregate_id)
-            .bind(after)
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter()
-            .map(|row| decode_event_row(stream, row))
-            .collect()
+        let mut connection = self.pool.acquire().await?;
+        load_events(&mut connection, stream, after_version).await
     }
 
     async fn save_snapshot(&self, stream: &StreamId, snapshot: StoredState) -> Result<()> {
@@ -307,6 +598,17 @@ impl EventStore for SqliteStore {
         row.map(|row| decode_state_row("snapshot", stream, &row))
             .transpose()
     }
+
+    async fn read_all(&self, after_position: u64, limit: usize) -> Result<Vec<StoredEvent>> {
+        let after = i64::try_from(after_position).unwrap_or(i64::MAX);
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let rows = sqlx::query(READ_ALL)
+            .bind(after)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(decode_journal_row).collect()
+    }
 }
 
 #[async_trait]
@@ -326,38 +628,166 @@ impl StateStore for SqliteStore {
         key: &StreamId,
         expected_version: u64,
         state: serde_json::Value,
+        events: Vec<NewEvent>,
     ) -> Result<u64> {
         let text = serde_json::to_string(&state)?;
+        let (Ok(expected), Some(Ok(new_version))) = (
+            i64::try_from(expected_version),
+            expected_version.checked_add(1).map(i64::try_from),
+        ) else {
+            // No record can be at that version, so the expectation is necessarily stale.
+            let actual = self.state_version(key).await;
+            return Err(Error::version_conflict(key, expected_version, actual));
+        };
+        let mut transaction = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let done = if expected_version == 0 {
             sqlx::query(INSERT_STATE)
                 .bind(&key.aggregate_type)
                 .bind(&key.aggregate_id)
                 .bind(text)
-                .execute(&self.pool)
+                .execute(&mut *transaction)
                 .await?
         } else {
-            let (Ok(expected), Some(Ok(new_version))) = (
-                i64::try_from(expected_version),
-                expected_version.checked_add(1).map(i64::try_from),
-            ) else {
-                // No record can be at that version, so the expectation is necessarily stale.
-                let actual = self.state_version(key).await;
-                return Err(Error::version_conflict(key, expected_version, actual));
-            };
             sqlx::query(UPDATE_STATE)
                 .bind(&key.aggregate_type)
                 .bind(&key.aggregate_id)
                 .bind(expected)
                 .bind(new_version)
                 .bind(text)
-                .execute(&self.pool)
+                .execute(&mut *transaction)
                 .await?
         };
         if done.rows_affected() == 0 {
+            transaction.rollback().await?;
             let actual = self.state_version(key).await;
             return Err(Error::version_conflict(key, expected_version, actual));
         }
+        if !events.is_empty() {
+            // The record's lock is this transaction's, so its stream cannot move meanwhile.
+            let current = stream_version(&mut transaction, key).await?;
+            match insert_events(&mut transaction, key, current, &events).await? {
+                Inserted::Done(_) => {}
+                Inserted::Stale => {
+                    return Err(Error::infrastructure(format!(
+                        "{key}: the events of a state-stored aggregate moved during its save"
+                    )))
+                }
+            }
+            let projections = self.projections.current();
+            if !projections.is_empty() {
+                let stored = load_events(&mut transaction, key, current).await?;
+                project(&mut transaction, &projections, &stored).await?;
+            }
+        }
+        transaction.commit().await?;
         Ok(expected_version + 1)
+    }
+}
+
+#[async_trait]
+impl ReadModelStore for SqliteStore {
+    async fn install(&self, projections: Vec<Arc<dyn Projection>>) -> Result<InstallReport> {
+        self.projections.replace(projections)?;
+        let projections = self.projections.current();
+        let mut transaction = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        for projection in projections.iter() {
+            create_read_model(&mut transaction, &**projection).await?;
+        }
+        let built: Vec<(String, String)> = sqlx::query_as(READ_MODEL_VERSIONS)
+            .fetch_all(&mut *transaction)
+            .await?;
+        let stale: Vec<Arc<dyn Projection>> = projections
+            .iter()
+            .filter(|projection| {
+                !built.iter().any(|(name, version)| {
+                    name == projection.name() && version == projection.version()
+                })
+            })
+            .cloned()
+            .collect();
+        let mut report = InstallReport::default();
+        if !stale.is_empty() {
+            report.replayed = replay(&mut transaction, &stale).await?;
+            report.rebuilt = stale.iter().map(|p| p.name().to_owned()).collect();
+            report.rebuilt.sort();
+        }
+        transaction.commit().await?;
+        Ok(report)
+    }
+
+    async fn rebuild(&self) -> Result<u64> {
+        let projections = self.projections.current();
+        let mut transaction = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let replayed = replay(&mut transaction, &projections).await?;
+        transaction.commit().await?;
+        Ok(replayed)
+    }
+
+    async fn get_row(&self, read_model: &str, key: &str) -> Result<Option<serde_json::Value>> {
+        let projections = self.projections.current();
+        let index = installed(&projections, read_model)?;
+        let row = sqlx::query(&format!(
+            "SELECT row, position FROM {} WHERE key = ?1",
+            table(&*projections[index])
+        ))
+        .bind(key)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row
+            .map(|row| decode_read_model_row(read_model, &row))
+            .transpose()?
+            .map(|(row, _)| row))
+    }
+
+    async fn list_rows(&self, read_model: &str, query: &ListQuery) -> Result<RowPage> {
+        let projections = self.projections.current();
+        let index = installed(&projections, read_model)?;
+        let table = table(&*projections[index]);
+        let mut condition = String::from("1 = 1");
+        for (number, (field, _)) in query.filters.iter().enumerate() {
+            if !super::projections::is_plain_name(field) {
+                return Err(Error::Configuration(format!(
+                    "filter {field:?} of read model `{read_model}` is not a lower-case identifier"
+                )));
+            }
+            condition.push_str(&format!(
+                " AND json_extract(row, '$.{field}') IS json_extract(?{}, '$')",
+                number + 1
+            ));
+        }
+        let filters: Vec<String> = query
+            .filters
+            .iter()
+            .map(|(_, value)| value.to_string())
+            .collect();
+        let count_sql = format!("SELECT COUNT(*) FROM {table} WHERE {condition}");
+        let mut count = sqlx::query_scalar::<_, i64>(&count_sql);
+        for filter in &filters {
+            count = count.bind(filter);
+        }
+        let total = count.fetch_one(&self.pool).await?;
+        let parameters = filters.len();
+        let select_sql = format!(
+            "SELECT row, position FROM {table} WHERE {condition} ORDER BY key LIMIT ?{} OFFSET ?{}",
+            parameters + 1,
+            parameters + 2
+        );
+        let mut select = sqlx::query(&select_sql);
+        for filter in &filters {
+            select = select.bind(filter);
+        }
+        let rows = select
+            .bind(i64::try_from(query.limit).unwrap_or(i64::MAX))
+            .bind(i64::try_from(query.offset).unwrap_or(i64::MAX))
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(RowPage {
+            rows: rows
+                .iter()
+                .map(|row| decode_read_model_row(read_model, row).map(|(row, _)| row))
+                .collect::<Result<_>>()?,
+            total: u64::try_from(total).unwrap_or(0),
+        })
     }
 }
 

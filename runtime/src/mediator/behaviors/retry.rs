@@ -9,7 +9,9 @@ use crate::mediator::{Behavior, Next, Reply, Request, RequestKind};
 ///
 /// Each attempt reloads the aggregate, so the retried command decides on fresh state. The
 /// wait doubles from `initial_backoff` up to `max_backoff`, with jitter so racing writers
-/// spread out. Other errors and queries are never retried.
+/// spread out. Other errors and queries are never retried, nor is a command whose caller
+/// named the version it expects ([`Metadata::expected_version`](crate::Metadata)): the
+/// caller has to see the new state first.
 ///
 /// ```
 /// use std::time::Duration;
@@ -67,7 +69,7 @@ impl RetryOnConflict {
 #[async_trait]
 impl Behavior for RetryOnConflict {
     async fn handle(&self, request: &Request<'_>, next: Next<'_>) -> Result<Reply> {
-        if request.kind() != RequestKind::Command {
+        if request.kind() != RequestKind::Command || request.metadata().expected_version.is_some() {
             return next.run(request).await;
         }
         let mut attempt = 0;
