@@ -131,7 +131,9 @@ pub use mediator::{
     behaviors, Behavior, Mediator, MediatorBuilder, Next, RegisterCommands, Reply, Request,
     RequestKind,
 };
-pub use message::{AggregateCommand, Command, CommandHandler, EventHandler, Query, QueryHandler};
+pub use message::{
+    AggregateCommand, Command, CommandHandler, EventHandler, Policy, Query, QueryHandler,
+};
 pub use metadata::{Metadata, Principal};
 pub use problem::{ProblemDetails, PROBLEM_JSON};
 pub use projection::{Projection, ReadModel, ReadModels};

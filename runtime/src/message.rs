@@ -141,3 +141,44 @@ pub trait EventHandler<E: DomainEvent>: Send + Sync + 'static {
     /// Reacts to one committed event.
     async fn handle(&self, event: &EventEnvelope<E>) -> Result<()>;
 }
+
+/// Reacts to a committed event by sending commands: "when an order is ready, schedule its
+/// delivery". Registered with [`MediatorBuilder::policy`](crate::MediatorBuilder::policy), a
+/// policy runs after the write that recorded the event has committed, also when the command
+/// goes to another aggregate.
+///
+/// Send the commands with [`Metadata::for_policy`]: they then run as the service itself (no
+/// caller's roles needed), in the event's conversation, and at most once per event and policy.
+///
+/// ```
+/// use seedwork::{async_trait, DomainEvent, EventEnvelope, Mediator, Metadata, Policy, Result};
+///
+/// #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+/// struct OrderReady;
+/// impl DomainEvent for OrderReady {
+///     fn event_type(&self) -> &'static str { "OrderReady" }
+/// }
+///
+/// struct ScheduleDelivery;
+/// #[async_trait]
+/// impl Policy<OrderReady> for ScheduleDelivery {
+///     fn name(&self) -> &'static str { "ScheduleDelivery" }
+///     async fn react(&self, event: &EventEnvelope<OrderReady>, mediator: &Mediator) -> Result<()> {
+///         let metadata = Metadata::for_policy(self.name(), event);
+///         // mediator.send(ScheduleDeliveryCommand { … }, &metadata).await?;
+///         let _ = (metadata, mediator);
+///         Ok(())
+///     }
+/// }
+///
+/// let mediator = Mediator::builder().policy::<OrderReady>(ScheduleDelivery).build();
+/// assert!(mediator.is_ok());
+/// ```
+#[async_trait]
+pub trait Policy<E: DomainEvent>: Send + Sync + 'static {
+    /// The policy's stable name, for traces and idempotency keys.
+    fn name(&self) -> &'static str;
+
+    /// Reacts to one committed event.
+    async fn react(&self, event: &EventEnvelope<E>, mediator: &crate::Mediator) -> Result<()>;
+}

@@ -18,6 +18,10 @@ pub struct Principal {
     /// The roles the caller holds.
     #[serde(default)]
     pub roles: Vec<String>,
+    /// The service itself is acting (a policy), not an outside caller: it may send any of
+    /// its own commands, whatever roles they require.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub service: bool,
 }
 
 impl Principal {
@@ -26,6 +30,23 @@ impl Principal {
         Self {
             id: id.into(),
             roles: Vec::new(),
+            service: false,
+        }
+    }
+
+    /// The service itself, acting as `name` (a policy): authorized for every command.
+    ///
+    /// ```
+    /// use seedwork::Principal;
+    /// let policy = Principal::service("ScheduleDelivery");
+    /// assert!(policy.service);
+    /// assert_eq!(policy.id, "service:ScheduleDelivery");
+    /// ```
+    pub fn service(name: &str) -> Self {
+        Self {
+            id: format!("service:{name}"),
+            roles: Vec::new(),
+            service: true,
         }
     }
 
@@ -116,6 +137,32 @@ impl Metadata {
     pub fn with_expected_version(mut self, version: u64) -> Self {
         self.expected_version = Some(version);
         self
+    }
+
+    /// The request a policy named `policy` makes in reaction to `event`: in the event's
+    /// conversation, caused by the event, sent by the service itself, and idempotent per
+    /// event and policy (a redelivered event does not run the policy's command twice).
+    ///
+    /// ```
+    /// use seedwork::{EventEnvelope, Metadata};
+    /// # let event = EventEnvelope {
+    /// #     event_id: uuid::Uuid::new_v4(), aggregate_type: "Order".into(), aggregate_id: "1".into(),
+    /// #     version: 3, payload: (), metadata: Metadata::new(), recorded_at: std::time::SystemTime::now(),
+    /// # };
+    /// let request = Metadata::for_policy("ScheduleDelivery", &event);
+    /// assert_eq!(request.causation_id, Some(event.event_id));
+    /// assert_eq!(request.correlation_id, event.metadata.correlation_id);
+    /// assert!(request.principal.unwrap().service);
+    /// ```
+    pub fn for_policy<E>(policy: &str, event: &crate::EventEnvelope<E>) -> Self {
+        Self {
+            request_id: Uuid::new_v4(),
+            correlation_id: event.metadata.correlation_id,
+            causation_id: Some(event.event_id),
+            principal: Some(Principal::service(policy)),
+            idempotency_key: Some(format!("{policy}:{}", event.event_id)),
+            expected_version: None,
+        }
     }
 
     /// A new request in the same conversation, caused by message `cause`, by the same caller.

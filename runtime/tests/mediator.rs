@@ -539,3 +539,99 @@ mod spans {
         assert_eq!(request["aggregate_id"], "acct-7");
     }
 }
+
+/// When a tally is opened, a policy opens its "shadow" tally and adds 1 to it: after the
+/// commit, as the service (the commands require the clerk role the policy does not hold), in
+/// the event's conversation, and once per event even if the event is published again.
+struct Shadow {
+    sent: Arc<Mutex<Vec<Metadata>>>,
+}
+
+#[async_trait]
+impl seedwork::Policy<TallyEvent> for Shadow {
+    fn name(&self) -> &'static str {
+        "Shadow"
+    }
+
+    async fn react(&self, event: &EventEnvelope<TallyEvent>, mediator: &Mediator) -> Result<()> {
+        let TallyEvent::Opened { owner } = &event.payload else {
+            return Ok(());
+        };
+        if event.aggregate_id.starts_with("shadow-") {
+            return Ok(());
+        }
+        let shadow = format!("shadow-{}", event.aggregate_id);
+        let metadata = Metadata::for_policy(self.name(), event);
+        self.sent.lock().unwrap().push(metadata.clone());
+        mediator
+            .send(
+                Open {
+                    id: shadow.clone(),
+                    owner: owner.clone(),
+                },
+                &metadata,
+            )
+            .await?;
+        // `AddAmount` requires the clerk role, which the service does not need.
+        mediator.send(add(&shadow, 1), &metadata).await?;
+        if owner == "fails" {
+            return Err(Error::domain("the shadow refuses"));
+        }
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn policies_send_commands_after_the_commit_as_the_service() {
+    let store: Arc<dyn EventStore> = Arc::new(InMemoryStore::default());
+    let sent = Arc::new(Mutex::new(Vec::new()));
+    let mediator = tally_mediator(store.clone())
+        .policy::<TallyEvent>(Shadow { sent: sent.clone() })
+        .layer(Authorization)
+        .layer(Idempotency::new(Arc::new(
+            InMemoryIdempotencyStore::default(),
+        )))
+        .build()
+        .unwrap();
+    let caller = clerk();
+    let outcome = mediator.send(open("p"), &caller).await.unwrap();
+    let shadow = store
+        .load(&StreamId::new("Tally", "shadow-p"), 0)
+        .await
+        .unwrap();
+    assert_eq!(
+        shadow.len(),
+        2,
+        "the policy opened the shadow tally and added to it"
+    );
+    let sent_with = sent.lock().unwrap()[0].clone();
+    assert_eq!(sent_with.correlation_id, caller.correlation_id);
+    assert_eq!(sent_with.causation_id, Some(outcome.events[0].event_id));
+    assert!(sent_with.principal.as_ref().is_some_and(|p| p.service));
+
+    // Published again (a redelivery): the policy's command is answered from its idempotency
+    // key instead of opening the shadow a second time, which would be a conflict.
+    mediator.publish(&outcome.events[0]).await.unwrap();
+    let shadow = store
+        .load(&StreamId::new("Tally", "shadow-p"), 0)
+        .await
+        .unwrap();
+    assert_eq!(
+        shadow.len(),
+        2,
+        "a redelivered event does not run the policy twice"
+    );
+
+    // A failing policy does not undo the command that triggered it.
+    let mut failing = open("q");
+    failing.owner = "fails".into();
+    mediator.send(failing, &caller).await.unwrap();
+    assert_eq!(
+        store
+            .load(&StreamId::new("Tally", "q"), 0)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+}

@@ -15,7 +15,7 @@ use crate::aggregate::{Aggregate, CommandOutcome};
 use crate::error::{Error, FieldError, Result};
 use crate::event::{DomainEvent, EventEnvelope};
 use crate::message::{
-    AggregateCommand, Command, CommandHandler, EventHandler, Query, QueryHandler,
+    AggregateCommand, Command, CommandHandler, EventHandler, Policy, Query, QueryHandler,
 };
 use crate::metadata::Metadata;
 use crate::repository::Repository;
@@ -45,6 +45,7 @@ struct Inner {
     commands: HashMap<TypeId, Arc<dyn Any + Send + Sync>>,
     queries: HashMap<TypeId, Arc<dyn Any + Send + Sync>>,
     events: HashMap<TypeId, Vec<ErasedEventHandler>>,
+    policies: HashMap<TypeId, Vec<ErasedEventHandler>>,
     behaviors: Vec<Arc<dyn Behavior>>,
 }
 
@@ -113,6 +114,7 @@ pub struct MediatorBuilder {
     commands: HashMap<TypeId, Arc<dyn Any + Send + Sync>>,
     queries: HashMap<TypeId, Arc<dyn Any + Send + Sync>>,
     events: HashMap<TypeId, Vec<ErasedEventHandler>>,
+    policies: HashMap<TypeId, Vec<ErasedEventHandler>>,
     behaviors: Vec<Arc<dyn Behavior>>,
     mistakes: Vec<String>,
 }
@@ -199,6 +201,19 @@ impl MediatorBuilder {
         self
     }
 
+    /// Adds a policy that reacts to committed events of type `E`, usually by sending a
+    /// command through the mediator (to another aggregate, say). Policies run after the event
+    /// handlers of the event, once the write that recorded it has committed.
+    #[must_use]
+    pub fn policy<E: DomainEvent>(mut self, policy: impl Policy<E>) -> Self {
+        let policy: Arc<dyn Policy<E>> = Arc::new(policy);
+        self.policies
+            .entry(TypeId::of::<E>())
+            .or_default()
+            .push(Arc::new(policy));
+        self
+    }
+
     /// Adds a behaviour around every request. The first added is the outermost layer.
     ///
     /// A sensible order is tracing, authorization, validation, idempotency, retry.
@@ -218,6 +233,7 @@ impl MediatorBuilder {
                 commands: self.commands,
                 queries: self.queries,
                 events: self.events,
+                policies: self.policies,
                 behaviors: self.behaviors,
             }),
         })
@@ -342,16 +358,14 @@ impl Mediator {
         .await
     }
 
-    /// Delivers a committed event to every handler of its type.
+    /// Delivers a committed event to every handler of its type, then to every policy.
     ///
-    /// A failing handler does not stop the others and does not undo the commit; its error is
-    /// logged and returned, together with any other handler's, as one error.
+    /// A failing handler or policy does not stop the others and does not undo the commit;
+    /// its error is logged and returned, together with any other's, as one error.
     pub async fn publish<E: DomainEvent>(&self, event: &EventEnvelope<E>) -> Result<()> {
-        let Some(handlers) = self.inner.events.get(&TypeId::of::<E>()) else {
-            return Ok(());
-        };
         let mut failures = Vec::new();
-        for handler in handlers {
+        let handlers = self.inner.events.get(&TypeId::of::<E>());
+        for handler in handlers.into_iter().flatten() {
             let Some(handler) = handler.downcast_ref::<Arc<dyn EventHandler<E>>>() else {
                 continue;
             };
@@ -369,6 +383,28 @@ impl Mediator {
                     "event handler failed"
                 );
                 failures.push(error.to_string());
+            }
+        }
+        let policies = self.inner.policies.get(&TypeId::of::<E>());
+        for policy in policies.into_iter().flatten() {
+            let Some(policy) = policy.downcast_ref::<Arc<dyn Policy<E>>>() else {
+                continue;
+            };
+            let span = tracing::info_span!(
+                "policy",
+                policy = policy.name(),
+                event_type = event.payload.event_type(),
+                aggregate_id = %event.aggregate_id,
+            );
+            if let Err(error) = policy.react(event, self).instrument(span).await {
+                tracing::error!(
+                    policy = policy.name(),
+                    event_type = event.payload.event_type(),
+                    aggregate_id = %event.aggregate_id,
+                    %error,
+                    "policy failed"
+                );
+                failures.push(format!("policy {}: {error}", policy.name()));
             }
         }
         if failures.is_empty() {

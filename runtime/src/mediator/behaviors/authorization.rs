@@ -4,7 +4,8 @@ use crate::error::{Error, Result};
 use crate::mediator::{Behavior, Next, Reply, Request};
 
 /// Enforces each message's required roles: no principal is 401, a principal without any of
-/// the roles is 403. Messages that require no role pass untouched.
+/// the roles is 403. Messages that require no role pass untouched, and so does the service
+/// itself ([`Principal::service`](crate::Principal::service), a policy's commands).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Authorization;
 
@@ -22,7 +23,7 @@ impl Behavior for Authorization {
                 request.name()
             )));
         };
-        if !required.iter().any(|role| principal.has_role(role)) {
+        if !principal.service && !required.iter().any(|role| principal.has_role(role)) {
             return Err(Error::Forbidden(format!(
                 "{} `{}` requires one of the roles {}; `{}` has none of them",
                 request.kind().as_str(),
