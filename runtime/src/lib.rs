@@ -108,6 +108,8 @@ pub use seedwork_macros::{aggregate, aggregate_id, command, event, query, value_
 mod aggregate;
 mod error;
 mod event;
+#[cfg(feature = "http")]
+pub mod http;
 mod lifecycle;
 mod mediator;
 mod message;

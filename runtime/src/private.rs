@@ -309,9 +309,33 @@ fn looks_like_email(value: &str) -> bool {
         && domain.split('.').all(|label| !label.is_empty())
 }
 
-/// Runs value-object validation before a deserialized value is accepted.
+thread_local! {
+    /// Set while [`deferring_validation`] runs on this thread.
+    static DEFERRED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs value-object validation before a deserialized value is accepted, unless a caller
+/// deferred it (see [`deferring_validation`]).
 pub fn validated<T>(value: T, checks: Result<(), Vec<FieldError>>) -> Result<T, crate::Error> {
+    if DEFERRED.with(std::cell::Cell::get) {
+        return Ok(value);
+    }
     checks.map(|()| value).map_err(crate::Error::Validation)
+}
+
+/// Runs `decode` (a deserialization, which must not await) with value-object validation
+/// deferred: invalid value objects are built anyway, so that decoding does not stop at the
+/// first one, and the caller then checks the whole decoded value and reports every error
+/// with its path. Only the HTTP body extractor uses it, and it always checks afterwards.
+pub fn deferring_validation<R>(decode: impl FnOnce() -> R) -> R {
+    struct Restore(bool);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            DEFERRED.with(|deferred| deferred.set(self.0));
+        }
+    }
+    let _restore = Restore(DEFERRED.with(|deferred| deferred.replace(true)));
+    decode()
 }
 
 #[cfg(test)]

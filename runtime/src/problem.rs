@@ -22,6 +22,7 @@ pub const PROBLEM_JSON: &str = "application/problem+json";
 /// assert_eq!(json["type"], "https://seedwork.dev/problems/validation");
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "http", derive(utoipa::ToSchema))]
 pub struct ProblemDetails {
     /// A URI naming the problem type; stable per [`ErrorKind`].
     #[serde(rename = "type")]
