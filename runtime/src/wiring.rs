@@ -60,6 +60,15 @@ impl Stores {
         Self { events, states }
     }
 
+    /// The event and state stores of one [`Backend`](crate::store::Backend), as
+    /// [`connect`](crate::store::connect) opens it.
+    pub fn of(backend: &Arc<dyn crate::store::Backend>) -> Self {
+        Self {
+            events: backend.clone(),
+            states: backend.clone(),
+        }
+    }
+
     /// One backend that keeps both events and states (SQLite, PostgreSQL).
     pub fn shared<S: EventStore + StateStore + 'static>(store: Arc<S>) -> Self {
         Self {

@@ -155,3 +155,17 @@ async fn postgres_corrupted_row_is_a_decode_error() {
         other => panic!("expected a decode error, got {other:?}"),
     }
 }
+
+/// `store::connect` opens PostgreSQL for a `postgres://` URL and never prints its password.
+#[tokio::test]
+async fn postgres_connect_by_url() {
+    let url = postgres_url();
+    let (backend, opened) = seedwork::store::connect(&url).await.expect("connects");
+    assert_eq!(opened.kind, "PostgreSQL");
+    assert!(!opened.location.contains("s3cret"));
+    let stream = StreamId::new("ConnectTest", Uuid::new_v4());
+    backend
+        .append(&stream, 0, vec![new_event(1)])
+        .await
+        .expect("appends");
+}

@@ -319,3 +319,23 @@ async fn sqlite_events_of_an_older_database_get_positions() {
     let again = SqliteStore::connect(&url).await.expect("opens again");
     assert_eq!(again.read_all(0, 10).await.expect("reads").len(), 4);
 }
+
+/// `store::connect` opens SQLite for a plain path (creating the file) and for a `sqlite:` URL.
+#[tokio::test]
+async fn sqlite_connect_by_url_or_path() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let path = dir.path().join("service.db");
+    let (backend, opened) = seedwork::store::connect(&path.display().to_string())
+        .await
+        .expect("opens a path");
+    assert_eq!(opened.kind, "SQLite");
+    backend
+        .append(&StreamId::new("A", "1"), 0, vec![new_event(1)])
+        .await
+        .expect("appends");
+    assert!(path.exists(), "the file was created");
+    let (_, opened) = seedwork::store::connect("sqlite::memory:")
+        .await
+        .expect("opens a URL");
+    assert_eq!(opened.location, "sqlite::memory:");
+}

@@ -13,8 +13,12 @@ use uuid::Uuid;
 use crate::error::Result;
 use crate::projection::Projection;
 
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+pub use backend::connect;
+pub use backend::{is_postgres_url, redacted, Backend, Opened};
 pub use projections::Projections;
 
+mod backend;
 #[cfg(feature = "conformance")]
 pub mod conformance;
 pub mod memory;
