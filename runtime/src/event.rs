@@ -67,3 +67,32 @@ pub struct EventEnvelope<E> {
     /// When the store accepted it.
     pub recorded_at: SystemTime,
 }
+
+impl<E> EventEnvelope<E> {
+    /// The typed id of the aggregate that recorded the event, parsed from
+    /// [`aggregate_id`](Self::aggregate_id).
+    ///
+    /// ```
+    /// use seedwork::{EventEnvelope, Metadata};
+    /// let event = EventEnvelope {
+    ///     event_id: uuid::Uuid::new_v4(), aggregate_type: "Account".into(), aggregate_id: "42".into(),
+    ///     version: 1, payload: (), metadata: Metadata::new(), recorded_at: std::time::SystemTime::now(),
+    /// };
+    /// let id: u64 = event.typed_id().unwrap();
+    /// assert_eq!(id, 42);
+    /// assert!(event.typed_id::<uuid::Uuid>().is_err());
+    /// ```
+    pub fn typed_id<I: std::str::FromStr>(&self) -> crate::Result<I>
+    where
+        I::Err: std::fmt::Display,
+    {
+        self.aggregate_id
+            .parse()
+            .map_err(|error: I::Err| crate::Error::Decode {
+                what: "aggregate id",
+                stream: format!("{}-{}", self.aggregate_type, self.aggregate_id),
+                version: self.version,
+                message: error.to_string(),
+            })
+    }
+}

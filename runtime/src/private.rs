@@ -203,13 +203,19 @@ impl Checks {
         if let Some(min) = min.filter(|&min| count < min) {
             self.fail(
                 path,
-                format!("must be at least {min} characters long, got {count}"),
+                format!(
+                    "must be at least {} long, got {count}",
+                    plural(min, "character")
+                ),
             );
         }
         if let Some(max) = max.filter(|&max| count > max) {
             self.fail(
                 path,
-                format!("must be at most {max} characters long, got {count}"),
+                format!(
+                    "must be at most {} long, got {count}",
+                    plural(max, "character")
+                ),
             );
         }
     }

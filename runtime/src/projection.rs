@@ -124,14 +124,15 @@ pub enum Change<R> {
 }
 
 impl<R> Change<R> {
-    /// An upsert of the row keyed by `key`.
-    pub fn upsert(
-        key: &impl Serialize,
-        update: impl FnOnce(Option<R>) -> R + Send + 'static,
+    /// An upsert of the row keyed by `key`: `update` gets the key back with the current row
+    /// (`None`: there is none), so it can build a new row around it.
+    pub fn upsert<K: Serialize + Send + 'static>(
+        key: K,
+        update: impl FnOnce(K, Option<R>) -> R + Send + 'static,
     ) -> Result<Self> {
         Ok(Self::Upsert {
-            key: key_text(key)?,
-            update: Box::new(update),
+            key: key_text(&key)?,
+            update: Box::new(move |row| update(key, row)),
         })
     }
 
@@ -178,7 +179,7 @@ impl<R> std::fmt::Debug for Change<R> {
 ///             return Ok(None);
 ///         }
 ///         let account = event.stream.aggregate_id.clone();
-///         Change::upsert(&account.clone(), move |row: Option<Self>| match row {
+///         Change::upsert(account, |account, row: Option<Self>| match row {
 ///             Some(row) => Self { deposits: row.deposits + 1, ..row },
 ///             None => Self { account, deposits: 1 },
 ///         })

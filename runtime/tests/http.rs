@@ -10,7 +10,8 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use http_body_util::BodyExt;
 use seedwork::http::{
-    accepted, harden, ApiPath, ApiState, BearerTokens, CheckFields, JsonBody, RequestMetadata,
+    accepted, harden, join, within, ApiPath, ApiState, BearerTokens, CheckFields, JsonBody,
+    RequestMetadata,
 };
 use seedwork::{FieldError, Mediator};
 use serde_json::{json, Value};

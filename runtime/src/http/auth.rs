@@ -103,6 +103,19 @@ impl BearerTokens {
         }
     }
 
+    /// These tokens and `token`, which authenticates `principal`.
+    ///
+    /// ```
+    /// use seedwork::{http::BearerTokens, Principal};
+    /// let tokens = BearerTokens::none().with("t0ken", Principal::new("mario").with_role("kitchen"));
+    /// assert_eq!(tokens.len(), 1);
+    /// ```
+    #[must_use]
+    pub fn with(mut self, token: impl Into<String>, principal: Principal) -> Self {
+        self.tokens.insert(token.into(), principal);
+        self
+    }
+
     /// How many tokens are configured.
     pub fn len(&self) -> usize {
         self.tokens.len()

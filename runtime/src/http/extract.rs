@@ -26,17 +26,49 @@ use crate::metadata::Metadata;
 /// #[derive(serde::Deserialize)]
 /// struct Rename { name: String }
 /// impl CheckFields for Rename {
-///     fn check_fields(&self, path: &str, errors: &mut Vec<FieldError>) {
+///     fn check_fields(&self, at: &str, errors: &mut Vec<FieldError>) {
 ///         if self.name.is_empty() {
-///             errors.push(FieldError::new(format!("{path}name"), "must not be empty"));
+///             errors.push(FieldError::new(seedwork::http::join(at, "name"), "must not be empty"));
 ///         }
 ///     }
 /// }
 /// ```
 pub trait CheckFields {
-    /// Appends every broken constraint at or below `path` (empty for the body itself, else
-    /// a prefix ending in `.`, like `pizzas[0].`) to `errors`.
-    fn check_fields(&self, path: &str, errors: &mut Vec<FieldError>);
+    /// Appends every broken constraint of this value to `errors`, with paths from the body:
+    /// `at` is where this value is (`""` for the body itself, `pizzas[0]` for an item; see
+    /// [`join`] and [`within`]).
+    fn check_fields(&self, at: &str, errors: &mut Vec<FieldError>);
+}
+
+/// The path of `field` inside the value at `at` (`""` for the body itself).
+///
+/// ```
+/// use seedwork::http::join;
+/// assert_eq!(join("", "pizzas"), "pizzas");
+/// assert_eq!(join("pizzas[0]", "name"), "pizzas[0].name");
+/// ```
+pub fn join(at: &str, field: &str) -> String {
+    if at.is_empty() {
+        field.to_owned()
+    } else if field.is_empty() {
+        at.to_owned()
+    } else {
+        format!("{at}.{field}")
+    }
+}
+
+/// `error`, whose path is relative to the value at `at`, with its path from the body.
+///
+/// ```
+/// use seedwork::{http::within, FieldError};
+/// let error = within("pizzas[1]", FieldError::new("quantity", "must be at most 10, got 11"));
+/// assert_eq!(error.path, "pizzas[1].quantity");
+/// ```
+pub fn within(at: &str, error: FieldError) -> FieldError {
+    FieldError {
+        path: join(at, &error.path),
+        message: error.message,
+    }
 }
 
 /// A JSON request body of type `T`, decoded and checked in full.

@@ -21,7 +21,7 @@ mod respond;
 mod serve;
 
 pub use auth::{Authenticator, BearerTokens};
-pub use extract::{ApiPath, ApiQuery, CheckFields, JsonBody, RequestMetadata};
+pub use extract::{join, within, ApiPath, ApiQuery, CheckFields, JsonBody, RequestMetadata};
 pub use problem::Problem;
 pub use respond::{accepted, health, Health};
 pub use serve::{harden, serve, shutdown_signal, DEFAULT_BODY_LIMIT};
