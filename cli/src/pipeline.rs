@@ -11,6 +11,9 @@ use crate::model::Model;
 use crate::render::templates::TemplateSet;
 use crate::render::RenderOptions;
 
+/// The runtime features a generated project uses: both databases and the HTTP edge.
+pub const RUNTIME_FEATURES: &str = r#"["sqlite", "postgres", "http"]"#;
+
 /// Where the runtime crate comes from in a new project's `Cargo.toml`.
 #[derive(Debug, Clone)]
 pub enum RuntimeSource {
@@ -36,7 +39,7 @@ impl RuntimeSource {
     pub fn dependency(&self, root: &Path) -> String {
         match self {
             RuntimeSource::Version(version) => {
-                format!("{{ version = {version:?}, features = [\"sqlite\"] }}")
+                format!("{{ version = {version:?}, features = {RUNTIME_FEATURES} }}")
             }
             RuntimeSource::Path(path) => {
                 let absolute_root = absolute(root);
@@ -44,7 +47,7 @@ impl RuntimeSource {
                     .unwrap_or_else(|| path.clone())
                     .to_string_lossy()
                     .replace('\\', "/");
-                format!("{{ path = {path:?}, features = [\"sqlite\"] }}")
+                format!("{{ path = {path:?}, features = {RUNTIME_FEATURES} }}")
             }
         }
     }

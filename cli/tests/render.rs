@@ -58,20 +58,30 @@ fn a_model_renders_every_file_of_the_project_with_its_owner() {
         [
             (".gitignore", U),
             ("Cargo.toml", U),
+            ("src/generated/api/checks.rs", G),
+            ("src/generated/api/customer.rs", G),
+            ("src/generated/api/mod.rs", G),
+            ("src/generated/api/order.rs", G),
+            ("src/generated/api/queries.rs", G),
+            ("src/generated/api/tag.rs", G),
             ("src/generated/application/mod.rs", G),
+            ("src/generated/application/policies.rs", G),
             ("src/generated/application/read_models.rs", G),
             ("src/generated/domain/customer.rs", G),
             ("src/generated/domain/mod.rs", G),
             ("src/generated/domain/order.rs", G),
             ("src/generated/domain/tag.rs", G),
             ("src/generated/domain/types.rs", G),
+            ("src/generated/infrastructure/mod.rs", G),
             ("src/generated/mod.rs", G),
+            ("src/generated/service.rs", G),
             ("src/lib.rs", U),
             ("src/main.rs", U),
             ("src/rules/customer.rs", U),
             ("src/rules/mod.rs", G),
             ("src/rules/order.rs", U),
             ("src/rules/tag.rs", U),
+            ("tests/generated_api.rs", G),
             ("tests/generated_customer.rs", G),
             ("tests/generated_order.rs", G),
             ("tests/generated_tag.rs", G),
@@ -105,11 +115,13 @@ fn files_only_some_models_need_are_left_out() {
     let files = render(&model, &TemplateSet::embedded(), &options()).expect("renders");
     seedwork_cli::verify::check(&files).expect("parses");
     assert!(files.get("src/generated/domain/types.rs").is_none());
-    assert!(files
-        .get("src/generated/application/read_models.rs")
-        .is_none());
+    // Without read models there are no queries.
+    assert!(files.get("src/generated/api/queries.rs").is_none());
     assert!(!contents(&files, "src/generated/domain/mod.rs").contains("types"));
-    assert!(!contents(&files, "src/generated/application/mod.rs").contains("read_models"));
+    assert!(!contents(&files, "src/generated/api/mod.rs").contains("mod queries"));
+    assert!(
+        !contents(&files, "src/generated/application/read_models.rs").contains("projection::<")
+    );
 }
 
 #[test]

@@ -10,6 +10,33 @@ pub(crate) fn register(tera: &mut Tera) {
     tera.register_filter("rust_str", rust_str);
     tera.register_filter("toml_str", toml_str);
     tera.register_filter("doc", doc);
+    tera.register_filter("schema_attribute", schema_attribute);
+}
+
+/// `{{ field | schema_attribute }}`: the `#[schema(...)]` attribute that documents a field's
+/// constraints in the OpenAPI document, or nothing for a field without constraints.
+fn schema_attribute(value: &Value, _: &HashMap<String, Value>) -> Result<Value> {
+    let validate: Vec<String> = value
+        .get("validate")
+        .and_then(Value::as_array)
+        .ok_or_else(|| tera::Error::msg("the `schema_attribute` filter takes a field"))?
+        .iter()
+        .filter_map(|rule| rule.as_str().map(ToOwned::to_owned))
+        .collect();
+    let kind = |value: &Value| {
+        value
+            .get("ty")
+            .and_then(|ty| ty.get("kind"))
+            .and_then(Value::as_str)
+            .map(ToOwned::to_owned)
+    };
+    let map = kind(value).as_deref() == Some("map");
+    let arguments = super::samples::Constraints::parse(&validate).schema_arguments(map);
+    Ok(Value::String(if arguments.is_empty() {
+        String::new()
+    } else {
+        format!("#[schema({})]", arguments.join(", "))
+    }))
 }
 
 fn string_arg<'a>(value: &'a Value, filter: &str) -> Result<&'a str> {

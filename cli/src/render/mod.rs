@@ -11,12 +11,21 @@
 //! | `aggregate` | per-aggregate templates only: the [`Aggregate`](crate::model::Aggregate) |
 //! | `view` | per-aggregate templates only: handlers with their event fields' sources, appliers, imports |
 //! | `tests` | per-aggregate templates only: the planned tests (see [`scenarios`](self)) |
+//! | `endpoints` | per-aggregate templates only: the HTTP routes of its commands |
+//! | `api` | the queries' routes, the value objects a request check walks, every route |
+//! | `read_side` | the read models' rows, versions and event arms, and their queries |
+//! | `policies` | each policy's event pattern and command fields |
+//! | `http_tests` | the planned HTTP tests of the whole API |
 //!
 //! Rendering never touches the disk and is deterministic: no clock, no paths but those in
 //! [`RenderOptions`], no hash-map iteration. [`crate::verify`] then parses and formats the
 //! result.
 
+mod api;
 pub mod filters;
+mod http_tests;
+mod policies;
+mod read_side;
 mod samples;
 mod scenarios;
 pub mod templates;
@@ -81,8 +90,10 @@ pub enum When {
     Always,
     /// The model has enums or value objects.
     HasTypes,
-    /// The model has read models.
-    HasReadModels,
+    /// The model has queries.
+    HasQueries,
+    /// Some request body holds value objects or entities.
+    HasNestedBodies,
 }
 
 /// One template and the files it renders.
@@ -107,8 +118,7 @@ const fn output(template: &'static str, scope: Scope, ownership: Ownership, when
     }
 }
 
-/// Every file of a generated project, and its template. The HTTP API will add an `api`
-/// module under `src/generated/` and its own lines here.
+/// Every file of a generated project, and its template.
 pub const OUTPUTS: &[Output] = &[
     output(
         "Cargo.toml.tera",
@@ -162,7 +172,43 @@ pub const OUTPUTS: &[Output] = &[
         "src/generated/application/read_models.rs.tera",
         Scope::Project("src/generated/application/read_models.rs"),
         Ownership::Generated,
-        When::HasReadModels,
+        When::Always,
+    ),
+    output(
+        "src/generated/application/policies.rs.tera",
+        Scope::Project("src/generated/application/policies.rs"),
+        Ownership::Generated,
+        When::Always,
+    ),
+    output(
+        "src/generated/infrastructure/mod.rs.tera",
+        Scope::Project("src/generated/infrastructure/mod.rs"),
+        Ownership::Generated,
+        When::Always,
+    ),
+    output(
+        "src/generated/api/mod.rs.tera",
+        Scope::Project("src/generated/api/mod.rs"),
+        Ownership::Generated,
+        When::Always,
+    ),
+    output(
+        "src/generated/api/queries.rs.tera",
+        Scope::Project("src/generated/api/queries.rs"),
+        Ownership::Generated,
+        When::HasQueries,
+    ),
+    output(
+        "src/generated/api/checks.rs.tera",
+        Scope::Project("src/generated/api/checks.rs"),
+        Ownership::Generated,
+        When::HasNestedBodies,
+    ),
+    output(
+        "src/generated/service.rs.tera",
+        Scope::Project("src/generated/service.rs"),
+        Ownership::Generated,
+        When::Always,
     ),
     output(
         "src/rules/mod.rs.tera",
@@ -177,6 +223,12 @@ pub const OUTPUTS: &[Output] = &[
         When::Always,
     ),
     output(
+        "src/generated/api/aggregate.rs.tera",
+        Scope::PerAggregate("src/generated/api/", ".rs"),
+        Ownership::Generated,
+        When::Always,
+    ),
+    output(
         "src/rules/aggregate.rs.tera",
         Scope::PerAggregate("src/rules/", ".rs"),
         Ownership::User,
@@ -185,6 +237,12 @@ pub const OUTPUTS: &[Output] = &[
     output(
         "tests/generated_aggregate.rs.tera",
         Scope::PerAggregate("tests/generated_", ".rs"),
+        Ownership::Generated,
+        When::Always,
+    ),
+    output(
+        "tests/generated_api.rs.tera",
+        Scope::Project("tests/generated_api.rs"),
         Ownership::Generated,
         When::Always,
     ),
@@ -214,6 +272,9 @@ pub fn template_for_path(path: &str) -> Option<&'static str> {
     fixed.or_else(per_aggregate).map(|o| o.template)
 }
 
+/// The context keys whose values change from one aggregate to the next.
+const PER_AGGREGATE_KEYS: [&str; 4] = ["aggregate", "view", "tests", "endpoints"];
+
 /// Renders every file of the project `model` describes. The result is not formatted yet:
 /// [`crate::verify::check_and_format`] parses and formats it.
 pub fn render(
@@ -223,6 +284,7 @@ pub fn render(
 ) -> Result<FileSet, RenderError> {
     let tera = engine(templates)?;
     let project = view::project_view(model);
+    let api = api::api_view(model);
     let mut files = FileSet::default();
     let mut origins: std::collections::BTreeMap<String, &'static str> = Default::default();
     let mut add = |files: &mut FileSet, path: String, output: &Output, contents: String| {
@@ -243,6 +305,13 @@ pub fn render(
         ("model", tera::to_value(model)),
         ("options", tera::to_value(options)),
         ("project", tera::to_value(&project)),
+        ("api", tera::to_value(&api)),
+        (
+            "read_side",
+            tera::to_value(read_side::read_side_view(model)),
+        ),
+        ("policies", tera::to_value(policies::policies_view(model))),
+        ("http_tests", tera::to_value(http_tests::http_plan(model))),
     ];
     for (key, value) in base {
         context.insert(
@@ -250,15 +319,16 @@ pub fn render(
             &value.map_err(template_error(templates, "(the context)"))?,
         );
     }
-    let per_aggregate: Vec<(tera::Value, tera::Value, tera::Value)> = model
+    let per_aggregate: Vec<[tera::Value; 4]> = model
         .aggregates
         .iter()
         .map(|aggregate| {
-            Ok((
+            Ok([
                 tera::to_value(aggregate)?,
                 tera::to_value(view::aggregate_view(model, aggregate))?,
                 tera::to_value(scenarios::plan(model, aggregate))?,
-            ))
+                tera::to_value(api::aggregate_api_view(model, aggregate))?,
+            ])
         })
         .collect::<Result<_, serde_json::Error>>()
         .map_err(template_error(templates, "(the context)"))?;
@@ -266,14 +336,15 @@ pub fn render(
         let wanted = match output.when {
             When::Always => true,
             When::HasTypes => project.has_types,
-            When::HasReadModels => !model.read_models.is_empty(),
+            When::HasQueries => model.read_models.iter().any(|r| !r.queries.is_empty()),
+            When::HasNestedBodies => api.nested,
         };
         if !wanted {
             continue;
         }
         match output.scope {
             Scope::Project(path) => {
-                for key in ["aggregate", "view", "tests"] {
+                for key in PER_AGGREGATE_KEYS {
                     context.insert(key, &tera::Value::Null);
                 }
                 let contents = tera
@@ -282,11 +353,10 @@ pub fn render(
                 add(&mut files, path.to_owned(), output, contents)?;
             }
             Scope::PerAggregate(prefix, suffix) => {
-                for (aggregate, (value, view, tests)) in model.aggregates.iter().zip(&per_aggregate)
-                {
-                    context.insert("aggregate", value);
-                    context.insert("view", view);
-                    context.insert("tests", tests);
+                for (aggregate, values) in model.aggregates.iter().zip(&per_aggregate) {
+                    for (key, value) in PER_AGGREGATE_KEYS.iter().zip(values) {
+                        context.insert(*key, value);
+                    }
                     let contents = tera
                         .render(output.template, &context)
                         .map_err(template_error(templates, output.template))?;

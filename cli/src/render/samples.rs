@@ -11,7 +11,7 @@ use std::collections::BTreeSet;
 
 use regex_syntax::hir::{Class, Hir, HirKind};
 
-use crate::model::{Field, IdKind, Model};
+use crate::model::{Field, IdKind, Model, TypeKind};
 
 use super::filters::rust_literal;
 
@@ -43,7 +43,91 @@ impl Number {
     }
 }
 
+impl Number {
+    /// The bound as a literal (`1`, `0.01`).
+    fn literal(self) -> String {
+        match self {
+            Self::Integer(n) => n.to_string(),
+            Self::Float(f) => format!("{f:?}"),
+        }
+    }
+}
+
 impl Constraints {
+    /// The arguments of the `#[schema(...)]` attribute (utoipa) that documents these
+    /// constraints in the OpenAPI document: `min_length = 2`, `pattern = "…"`, `minimum = 1`.
+    pub(crate) fn schema_arguments(&self, map: bool) -> Vec<String> {
+        let mut arguments = Vec::new();
+        let mut push = |key: &str, value: Option<String>| {
+            if let Some(value) = value {
+                arguments.push(format!("{key} = {value}"));
+            }
+        };
+        push("min_length", self.length.0.map(|n| n.to_string()));
+        push("max_length", self.length.1.map(|n| n.to_string()));
+        // A map is a JSON object, whose entries utoipa's field attributes cannot count
+        // (`minProperties`): its bounds stay in the service's checks only.
+        if !map {
+            push("min_items", self.items.0.map(|n| n.to_string()));
+            push("max_items", self.items.1.map(|n| n.to_string()));
+        }
+        push("minimum", self.range.0.map(Number::literal));
+        push("maximum", self.range.1.map(Number::literal));
+        push(
+            "pattern",
+            self.pattern.as_deref().map(super::filters::rust_literal),
+        );
+        push("format", self.email.then(|| "Email".to_owned()));
+        arguments
+    }
+
+    /// How many items a sample of a collection with these constraints has.
+    pub(crate) fn sample_count(&self) -> usize {
+        self.items.0.unwrap_or(0)
+    }
+
+    /// A JSON expression (for `serde_json::json!`) of a value of kind `kind` (type `spec`)
+    /// that breaks one of these constraints, if a single value can.
+    pub(crate) fn breaking_json(&self, kind: TypeKind, spec: &str) -> Option<String> {
+        match kind {
+            TypeKind::String => {
+                let empty_breaks = self.length.0.is_some_and(|min| min > 0)
+                    || self.email
+                    || self.pattern.as_deref().is_some_and(|pattern| {
+                        regex_lite::Regex::new(pattern).is_ok_and(|regex| !regex.is_match(""))
+                    });
+                if empty_breaks {
+                    Some("\"\"".to_owned())
+                } else {
+                    self.length
+                        .1
+                        .filter(|max| *max < 10_000)
+                        .map(|max| format!("\"{}\"", "x".repeat(max + 1)))
+                }
+            }
+            TypeKind::Integer => {
+                let unsigned = spec.starts_with('u');
+                let below = match self.range.0 {
+                    Some(Number::Integer(min)) if !(unsigned && min <= 0) => Some(min - 1),
+                    _ => None,
+                };
+                let above = match self.range.1 {
+                    Some(Number::Integer(max)) if max < i128::from(i32::MAX) => Some(max + 1),
+                    _ => None,
+                };
+                below.or(above).map(|n| n.to_string())
+            }
+            TypeKind::Float | TypeKind::Decimal => {
+                let below = self.range.0.map(|min| min.as_f64() - 1.0);
+                let above = self.range.1.map(|max| max.as_f64() + 1.0);
+                below.or(above).map(|n| format!("{n:?}"))
+            }
+            TypeKind::List => self.items.0.filter(|min| *min > 0).map(|_| "[]".to_owned()),
+            TypeKind::Map => self.items.0.filter(|min| *min > 0).map(|_| "{}".to_owned()),
+            _ => None,
+        }
+    }
+
     /// Reads the model's `validate` strings (`length(min = 2)`, `pattern = "…"`, `email`).
     /// Arguments it does not understand are ignored: they constrain nothing it samples.
     pub(crate) fn parse(validate: &[String]) -> Self {

@@ -24,6 +24,9 @@ use super::view::Imports;
 /// The tests of one aggregate, as the test template prints them.
 #[derive(Debug, Serialize)]
 pub(crate) struct TestPlan {
+    /// The sample expression of each command that can be sampled, by index.
+    #[serde(skip)]
+    pub(crate) expressions: BTreeMap<usize, String>,
     /// `event_sourced` or `state_stored`: the `AggregateTest` constructor.
     constructor: &'static str,
     /// An expression for a fresh id of the aggregate.
@@ -37,7 +40,7 @@ pub(crate) struct TestPlan {
     /// The `assert_recorded` helper is needed (some test expects success).
     recorded: bool,
     /// The tests, in order.
-    cases: Vec<Case>,
+    pub(crate) cases: Vec<Case>,
     /// Commands without a test, and why: comment lines.
     skipped: Vec<String>,
     /// Tests through the service's mediator.
@@ -48,26 +51,36 @@ pub(crate) struct TestPlan {
 
 /// One test.
 #[derive(Debug, Serialize)]
-struct Case {
+pub(crate) struct Case {
     /// The test function's name.
-    name: String,
+    pub(crate) name: String,
     /// Its documentation line.
     doc: String,
     /// Commands that reach the state the test starts from, as expressions.
     setup: Vec<String>,
     /// The command under test, as an expression.
-    command: String,
+    pub(crate) command: String,
     /// The event type names a successful command records; empty when it must be refused.
     events: Vec<String>,
     /// The command must succeed.
-    succeeds: bool,
+    pub(crate) succeeds: bool,
     /// The status expected afterwards (`OrderStatus::Cooking`), when there is a lifecycle.
     status: Option<String>,
     /// `it is Delivered`: what the refusal says, for a command that must be refused.
     refusal: Option<String>,
     /// The command's index in the aggregate.
     #[serde(skip)]
-    index: usize,
+    pub(crate) index: usize,
+    /// The indices of the setup's commands.
+    #[serde(skip)]
+    pub(crate) path: Vec<usize>,
+}
+
+impl Case {
+    /// What the refusal says, for a command that must be refused.
+    pub(crate) fn refusal_text(&self) -> Option<&str> {
+        self.refusal.as_deref()
+    }
 }
 
 /// A test through the service's mediator (registration, authorization, validation).
@@ -273,6 +286,7 @@ pub(crate) fn plan(model: &Model, aggregate: &Aggregate) -> TestPlan {
                 status: status_of(after),
                 refusal: None,
                 index,
+                path: Vec::new(),
             });
             continue;
         }
@@ -313,6 +327,7 @@ pub(crate) fn plan(model: &Model, aggregate: &Aggregate) -> TestPlan {
             status: status_of(after),
             refusal: None,
             index,
+            path: path.clone(),
         });
     }
 
@@ -348,6 +363,7 @@ pub(crate) fn plan(model: &Model, aggregate: &Aggregate) -> TestPlan {
                 status: None,
                 refusal: Some(format!("it is {}", states[state])),
                 index,
+                path: path.clone(),
             });
         }
     }
@@ -397,14 +413,11 @@ pub(crate) fn plan(model: &Model, aggregate: &Aggregate) -> TestPlan {
     let mut imports = Imports::outside(model);
     if !service.is_empty() {
         imports.path(format!(
-            "{}::generated::application",
+            "{}::generated::infrastructure::Service",
             model.context.lib_name
         ));
-        imports.path("seedwork::InMemoryIdempotencyStore");
         imports.path("seedwork::Mediator");
         imports.path("seedwork::Metadata");
-        imports.path("seedwork::Stores");
-        imports.path("std::sync::Arc");
         if !roles.is_empty() {
             imports.path("seedwork::Principal");
         }
@@ -461,6 +474,7 @@ pub(crate) fn plan(model: &Model, aggregate: &Aggregate) -> TestPlan {
     used_types.used.iter().for_each(|t| imports.name(t));
 
     TestPlan {
+        expressions,
         constructor: match aggregate.storage {
             Storage::EventSourced => "event_sourced",
             Storage::StateStored => "state_stored",

@@ -26,8 +26,28 @@ pub const EMBEDDED: &[(&str, &str)] = &[
         include_str!("../../../templates/macros.tera"),
     ),
     (
+        "src/generated/api/aggregate.rs.tera",
+        include_str!("../../../templates/src/generated/api/aggregate.rs.tera"),
+    ),
+    (
+        "src/generated/api/checks.rs.tera",
+        include_str!("../../../templates/src/generated/api/checks.rs.tera"),
+    ),
+    (
+        "src/generated/api/mod.rs.tera",
+        include_str!("../../../templates/src/generated/api/mod.rs.tera"),
+    ),
+    (
+        "src/generated/api/queries.rs.tera",
+        include_str!("../../../templates/src/generated/api/queries.rs.tera"),
+    ),
+    (
         "src/generated/application/mod.rs.tera",
         include_str!("../../../templates/src/generated/application/mod.rs.tera"),
+    ),
+    (
+        "src/generated/application/policies.rs.tera",
+        include_str!("../../../templates/src/generated/application/policies.rs.tera"),
     ),
     (
         "src/generated/application/read_models.rs.tera",
@@ -46,8 +66,16 @@ pub const EMBEDDED: &[(&str, &str)] = &[
         include_str!("../../../templates/src/generated/domain/types.rs.tera"),
     ),
     (
+        "src/generated/infrastructure/mod.rs.tera",
+        include_str!("../../../templates/src/generated/infrastructure/mod.rs.tera"),
+    ),
+    (
         "src/generated/mod.rs.tera",
         include_str!("../../../templates/src/generated/mod.rs.tera"),
+    ),
+    (
+        "src/generated/service.rs.tera",
+        include_str!("../../../templates/src/generated/service.rs.tera"),
     ),
     (
         "src/lib.rs.tera",
@@ -68,6 +96,10 @@ pub const EMBEDDED: &[(&str, &str)] = &[
     (
         "tests/generated_aggregate.rs.tera",
         include_str!("../../../templates/tests/generated_aggregate.rs.tera"),
+    ),
+    (
+        "tests/generated_api.rs.tera",
+        include_str!("../../../templates/tests/generated_api.rs.tera"),
     ),
 ];
 

@@ -280,6 +280,11 @@ pub(crate) struct ProjectView {
     /// The crate's one-paragraph description: the first paragraph of the context's doc, its
     /// lines joined, else the title.
     pub(crate) description: String,
+    /// `use` paths of `application/mod.rs` beyond the aggregates: the event enums the
+    /// policies listen to.
+    pub(crate) application_imports: Vec<String>,
+    /// Every query, by name, in spec order.
+    pub(crate) queries: Vec<String>,
 }
 
 /// The view of the project-wide files.
@@ -318,7 +323,17 @@ pub(crate) fn project_view(model: &Model) -> ProjectView {
     } else {
         first_paragraph.join(" ")
     };
+    let mut application = Imports::inside(model, "generated::application");
+    for policy in &model.policies {
+        application.name(&format!("{}Event", policy.on.aggregate));
+    }
     ProjectView {
+        application_imports: application.finish(),
+        queries: model
+            .read_models
+            .iter()
+            .flat_map(|r| r.queries.iter().map(|q| q.names.name.clone()))
+            .collect(),
         description,
         has_types: !model.enums.is_empty() || !model.value_objects.is_empty(),
         types_imports: types.finish(),

@@ -219,7 +219,13 @@ fn command(
         emits,
         roles: roles.iter().map(|s| (*s).to_owned()).collect(),
         idempotent: false,
-        http: http(&format!("/{}", name.to_kebab_case())),
+        // As the checker routes them: a creating command on the collection, any other on
+        // one aggregate, by its id.
+        http: if creates {
+            http(&format!("/{}", name.to_kebab_case()))
+        } else {
+            http(&format!("/{}/{{{}}}", name.to_kebab_case(), id.field))
+        },
     }
 }
 
