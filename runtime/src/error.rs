@@ -109,6 +109,12 @@ pub enum Error {
     #[error("{0}")]
     Domain(String),
 
+    /// The aggregate's lifecycle does not accept the command in its current state (a
+    /// business refusal too, of kind [`ErrorKind::Domain`], told apart from the aggregate's
+    /// own rules so callers and tests can tell which refused).
+    #[error(transparent)]
+    WrongState(crate::lifecycle::LifecycleError),
+
     /// A stored event or snapshot could not be decoded into its Rust type.
     #[error("cannot decode {what} at {stream} version {version}: {message}")]
     Decode {
@@ -187,7 +193,7 @@ impl Error {
             Self::Conflict { .. } => ErrorKind::Conflict,
             Self::Unauthorized(_) => ErrorKind::Unauthorized,
             Self::Forbidden(_) => ErrorKind::Forbidden,
-            Self::Domain(_) => ErrorKind::Domain,
+            Self::Domain(_) | Self::WrongState(_) => ErrorKind::Domain,
             Self::Decode { .. } | Self::Configuration(_) | Self::Infrastructure(_) => {
                 ErrorKind::Infrastructure
             }

@@ -98,7 +98,7 @@ impl<E> From<LifecycleError> for AggregateError<E> {
 impl<E: Into<Error>> From<AggregateError<E>> for Error {
     fn from(error: AggregateError<E>) -> Self {
         match error {
-            AggregateError::WrongState(refused) => Error::Domain(refused.to_string()),
+            AggregateError::WrongState(refused) => Error::WrongState(refused),
             AggregateError::Rejected(rule) => rule.into(),
             AggregateError::Inconsistent(bug) => {
                 Error::Configuration(format!("inconsistent lifecycle: {bug}"))

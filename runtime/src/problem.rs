@@ -84,15 +84,22 @@ impl Error {
     }
 
     /// This error as a problem details body. Infrastructure details are not leaked to clients.
+    ///
+    /// A refusal by the lifecycle has its own problem type (`…/problems/lifecycle`), apart
+    /// from a refusal by a business rule (`…/problems/domain-rule`); both are 422.
     pub fn to_problem(&self) -> ProblemDetails {
         let kind = self.kind();
         let detail = match kind {
             ErrorKind::Infrastructure => "the service could not complete the request".to_owned(),
             _ => self.to_string(),
         };
+        let (slug, title) = match self {
+            Error::WrongState(_) => ("lifecycle", "The command is not allowed in this state"),
+            _ => (kind.slug(), kind.title()),
+        };
         ProblemDetails {
-            type_uri: format!("https://seedwork.dev/problems/{}", kind.slug()),
-            title: kind.title().to_owned(),
+            type_uri: format!("https://seedwork.dev/problems/{slug}"),
+            title: title.to_owned(),
             status: kind.status(),
             detail,
             errors: self.field_errors().to_vec(),

@@ -86,3 +86,25 @@ fn conflicts_say_what_was_expected() {
     );
     assert!(error.is_conflict());
 }
+
+/// A refusal by the lifecycle and one by a business rule are both 422, with problem types a
+/// client can tell apart.
+#[test]
+fn lifecycle_and_rule_refusals_have_their_own_problem_types() {
+    let wrong_state = Error::WrongState(seedwork::LifecycleError::new(
+        "StartCooking",
+        "Order",
+        42,
+        "Delivered",
+    ));
+    assert_eq!(wrong_state.kind(), ErrorKind::Domain);
+    let problem = wrong_state.to_problem();
+    assert_eq!(problem.status, 422);
+    assert_eq!(problem.type_uri, "https://seedwork.dev/problems/lifecycle");
+    assert_eq!(
+        problem.detail,
+        "cannot start cooking Order 42: it is Delivered"
+    );
+    let rule = Error::domain("Insufficient funds").to_problem();
+    assert_eq!(rule.type_uri, "https://seedwork.dev/problems/domain-rule");
+}

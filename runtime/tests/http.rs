@@ -34,21 +34,17 @@ struct PlaceOrder {
 }
 
 impl CheckFields for PlaceOrder {
-    fn check_fields(&self, path: &str, errors: &mut Vec<FieldError>) {
+    fn check_fields(&self, at: &str, errors: &mut Vec<FieldError>) {
         if self.customer.chars().count() < 2 {
             errors.push(FieldError::new(
-                format!("{path}customer"),
+                join(at, "customer"),
                 "must be at least 2 characters long",
             ));
         }
         for (index, line) in self.lines.iter().enumerate() {
             if let Err(own) = line.validate() {
-                errors.extend(own.into_iter().map(|error| {
-                    FieldError::new(
-                        format!("{path}lines[{index}].{}", error.path),
-                        error.message,
-                    )
-                }));
+                let item = join(at, &format!("lines[{index}]"));
+                errors.extend(own.into_iter().map(|error| within(&item, error)));
             }
         }
     }
