@@ -862,6 +862,7 @@ mod tests {
                 is_scalar: true,
             },
             validate: Vec::new(),
+            example: None,
         }
     }
 

@@ -72,6 +72,9 @@ pub struct Field {
     /// The arguments of each `#[validate(...)]` attribute the field carries, ready to print
     /// (`length(min = 2, max = 100)`, `pattern = "^[0-9]{5}$"`). Empty when unconstrained.
     pub validate: Vec<String>,
+    /// A value the field may hold (of its type, within its constraints), as JSON: what the
+    /// generated tests send and the API document shows.
+    pub example: Option<serde_json::Value>,
 }
 
 /// A resolved type.

@@ -282,6 +282,10 @@ fn field() -> Value {
                     },
                     "min_items": merge(&count, "`Vec<_>`, `Map<_, _>`: the least number of items."),
                     "max_items": merge(&count, "`Vec<_>`, `Map<_, _>`: the greatest number of items."),
+                    "example": {
+                        "description": "A value the field may hold, of its type and within its constraints: the generated tests send it and the API document shows it. Text, a number or true/false; an enum variant, a date or a uuid as text.",
+                        "type": ["string", "number", "boolean"],
+                    },
                 },
             },
         ],

@@ -281,6 +281,7 @@ mod tests {
             max: None,
             min_items: None,
             max_items: None,
+            example: None,
         };
         set(&mut raw);
         let declared = BTreeMap::new();

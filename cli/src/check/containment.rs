@@ -184,6 +184,7 @@ mod tests {
             max: None,
             min_items: None,
             max_items: None,
+            example: None,
         }
     }
 

@@ -7,7 +7,7 @@ use crate::spec::raw::{RawField, Sp};
 
 use super::names::{case_collisions, check_field_name};
 use super::types::{Resolver, TypeError};
-use super::{constraints, doc_lines};
+use super::{constraints, doc_lines, examples};
 
 /// Checks the fields of one owner ("value object `Address`") and builds their model form,
 /// leaving out those whose type does not resolve. A name that collides with another after
@@ -124,10 +124,12 @@ fn field(
         }
     }
     let validate = constraints::constraints(raw, &ty, &what, resolver, diagnostics);
+    let example = examples::example(raw, &ty, &what, resolver, diagnostics);
     Some(Field {
         name: raw.name.value.clone(),
         doc: doc_lines(raw.doc.as_ref()),
         ty,
         validate,
+        example,
     })
 }

@@ -9,6 +9,7 @@ mod aggregates;
 mod commands;
 mod constraints;
 mod containment;
+mod examples;
 mod fields;
 mod lifecycle;
 mod names;

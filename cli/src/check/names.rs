@@ -261,7 +261,12 @@ fn type_namespace(checker: &Checker<'_, '_>) -> Vec<TypeName> {
     let raw = checker.raw;
     let mut types = Vec::new();
     for e in &raw.enums {
-        types.push(TypeName::user(&e.name, "enum", Some(Declared::Enum)));
+        let variants = e.variants.iter().map(|(v, _)| v.value.clone()).collect();
+        types.push(TypeName::user(
+            &e.name,
+            "enum",
+            Some(Declared::Enum(variants)),
+        ));
     }
     for vo in &raw.value_objects {
         types.push(TypeName::user(

@@ -62,7 +62,8 @@ impl Parser {
 /// What a declared name is, for resolution.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Declared {
-    Enum,
+    /// An enum, with its variants.
+    Enum(Vec<String>),
     ValueObject,
     /// An entity of the named aggregate.
     Entity(String),
@@ -112,6 +113,14 @@ impl Resolver<'_> {
                 .map(|(name, _)| name.as_str()),
         );
         names
+    }
+
+    /// The variants of the enum `name`, if it is one.
+    pub(crate) fn variants(&self, name: &str) -> Option<&[String]> {
+        match self.declared.get(name) {
+            Some(Declared::Enum(variants)) => Some(variants),
+            _ => None,
+        }
     }
 
     /// Resolves `text`.
@@ -201,7 +210,7 @@ impl Resolver<'_> {
                     .get(name)
                     .ok_or_else(|| TypeError::Unknown(name.to_owned()))?;
                 let (kind, has_default, copy, scalar) = match declared {
-                    Declared::Enum => (TypeKind::Enum, true, true, true),
+                    Declared::Enum(_) => (TypeKind::Enum, true, true, true),
                     Declared::ValueObject => (TypeKind::ValueObject, false, false, false),
                     Declared::Entity(owner) => {
                         if self.aggregate != Some(owner.as_str()) {
@@ -258,7 +267,7 @@ mod tests {
     fn declared() -> BTreeMap<String, Declared> {
         BTreeMap::from([
             ("Address".to_owned(), Declared::ValueObject),
-            ("Size".to_owned(), Declared::Enum),
+            ("Size".to_owned(), Declared::Enum(vec!["Small".to_owned()])),
             ("OrderId".to_owned(), Declared::Id { copy: true }),
             ("Order".to_owned(), Declared::Aggregate),
             ("OrderItem".to_owned(), Declared::Entity("Order".to_owned())),

@@ -47,6 +47,7 @@ const FIELD_KEYS: &[&str] = &[
     "max",
     "min_items",
     "max_items",
+    "example",
 ];
 
 /// Parses `text` into a raw spec. Syntax errors are diagnostics too; the returned spec holds
@@ -408,6 +409,7 @@ fn read_field(
         max: None,
         min_items: None,
         max_items: None,
+        example: None,
     };
     match value.get_ref() {
         DeValue::String(ty) => {
@@ -436,6 +438,7 @@ fn read_field(
             field.max = table.number("max", diagnostics);
             field.min_items = table.count("min_items", diagnostics);
             field.max_items = table.count("max_items", diagnostics);
+            field.example = table.example("example", diagnostics);
             Some(field)
         }
         other => {

@@ -125,6 +125,19 @@ pub struct RawField {
     pub min_items: Option<Sp<u64>>,
     /// `max_items`.
     pub max_items: Option<Sp<u64>>,
+    /// `example`: a value the field may hold, for generated tests and the API document.
+    pub example: Option<Sp<Example>>,
+}
+
+/// A scalar written as a field's `example`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Example {
+    /// A string (`"Margherita"`).
+    Text(String),
+    /// A number (`2`, `15.99`).
+    Number(Number),
+    /// `true` or `false`.
+    Flag(bool),
 }
 
 /// An aggregate.

@@ -13,7 +13,7 @@ use toml::Spanned;
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::names::closest;
 
-use super::raw::{Number, Sp};
+use super::raw::{Example, Number, Sp};
 
 /// A table being read: remembers what it is called for messages.
 pub(crate) struct Table<'a, 'i> {
@@ -169,6 +169,28 @@ impl<'a, 'i> Table<'a, 'i> {
             },
             other => {
                 diagnostics.push(wrong_type(value.span(), &what, "a number", other));
+                None
+            }
+        }
+    }
+
+    /// A scalar example at `key`: a string, a number or a boolean.
+    pub(crate) fn example(&self, key: &str, diagnostics: &mut Diagnostics) -> Option<Sp<Example>> {
+        let value = self.get(key)?;
+        match value.get_ref() {
+            DeValue::String(text) => Some(Sp::new(Example::Text(text.to_string()), value.span())),
+            DeValue::Boolean(flag) => Some(Sp::new(Example::Flag(*flag), value.span())),
+            DeValue::Integer(_) | DeValue::Float(_) => self
+                .number(key, diagnostics)
+                .map(|number| Sp::new(Example::Number(number.value), number.span)),
+            other => {
+                let what = format!("`{key}` of {}", self.what);
+                diagnostics.push(wrong_type(
+                    value.span(),
+                    &what,
+                    "a string, a number or true/false",
+                    other,
+                ));
                 None
             }
         }

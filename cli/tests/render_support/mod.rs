@@ -106,6 +106,7 @@ pub fn field(name: &str, spec: &str, validate: &[&str], doc: &str) -> Field {
         doc: lines(doc),
         ty: ty(spec),
         validate: validate.iter().map(|v| (*v).to_owned()).collect(),
+        example: None,
     }
 }
 
