@@ -31,7 +31,14 @@ fn schema_attribute(value: &Value, _: &HashMap<String, Value>) -> Result<Value> 
             .map(ToOwned::to_owned)
     };
     let map = kind(value).as_deref() == Some("map");
-    let arguments = super::samples::Constraints::parse(&validate).schema_arguments(map);
+    let mut arguments = super::samples::Constraints::parse(&validate).schema_arguments(map);
+    match value.get("example") {
+        Some(Value::String(text)) => arguments.push(format!("example = {}", rust_literal(text))),
+        Some(example @ (Value::Number(_) | Value::Bool(_))) => {
+            arguments.push(format!("example = {example}"));
+        }
+        _ => {}
+    }
     Ok(Value::String(if arguments.is_empty() {
         String::new()
     } else {

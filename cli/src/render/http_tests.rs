@@ -65,6 +65,9 @@ pub(crate) struct HttpPlan {
     body_route: Option<Call>,
     /// The id expression the body route's path names, if it names one.
     body_route_id: Option<String>,
+    /// One test per idempotent creating command: a repeated key is answered once, and the
+    /// key is required.
+    idempotent: Vec<HttpCase>,
     /// Some request path uses `key_text`.
     key_text: bool,
     /// Some request body leaves the id out (`json_without`).
@@ -203,6 +206,7 @@ pub(crate) fn http_plan(model: &Model) -> HttpPlan {
     let mut cases = Vec::new();
     let mut body_route = None;
     let mut body_route_id = None;
+    let mut idempotent = Vec::new();
     let mut used_commands: BTreeSet<String> = BTreeSet::new();
     for aggregate in &model.aggregates {
         let tests = plan(model, aggregate);
@@ -242,6 +246,20 @@ pub(crate) fn http_plan(model: &Model) -> HttpPlan {
                 }
                 if !command.roles.is_empty() && guarded.is_none() {
                     guarded = Some(test);
+                }
+                if command.idempotent && command.creates {
+                    let mut once = case(
+                        format!("{snake}_{}_is_answered_once_per_key", command.names.snake),
+                        format!(
+                            "`{}` is idempotent: a request repeated with its `Idempotency-Key` gets the first answer, and one without a key is answered 400.",
+                            command.names.name
+                        ),
+                        Vec::new(),
+                        call(aggregate, command, &test.command),
+                        201,
+                    );
+                    once.id = Some(id.clone());
+                    idempotent.push(once);
                 }
                 if body_route.is_none() && request.body.is_some() {
                     body_route = Some(call(aggregate, command, &test.command));
@@ -518,6 +536,7 @@ pub(crate) fn http_plan(model: &Model) -> HttpPlan {
         cases,
         body_route,
         body_route_id,
+        idempotent,
         key_text,
         without,
     }

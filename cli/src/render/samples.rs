@@ -223,8 +223,12 @@ impl<'m> Samples<'m> {
         }
     }
 
-    /// An expression for `field` that satisfies its constraints, or why there is none.
+    /// An expression for `field` that satisfies its constraints, or why there is none: its
+    /// `example` when the spec gives one.
     pub(crate) fn field(&mut self, field: &Field) -> Result<String, String> {
+        if let Some(example) = &field.example {
+            return Ok(self.example(&field.ty, example));
+        }
         let constraints = Constraints::parse(&field.validate);
         let ty = syn::parse_str::<syn::Type>(&field.ty.spec)
             .map_err(|_| format!("`{}` has a type seedwork cannot read", field.name))?;
@@ -275,10 +279,77 @@ impl<'m> Samples<'m> {
             ("i32" | "i64" | "u32" | "u64", []) => integer(path, constraints),
             ("f64", []) => float(path, constraints),
             ("Decimal", []) => decimal(path, constraints),
-            ("Date" | "Time" | "DateTime", []) => Ok("Default::default()".to_owned()),
+            // A year from now: a date in the past (an expiry, an appointment) is what a
+            // business rule most often refuses.
+            ("Date", []) => {
+                Ok("::chrono::Utc::now().date_naive() + ::chrono::Days::new(365)".to_owned())
+            }
+            ("DateTime", []) => Ok("::chrono::Utc::now() + ::chrono::Days::new(365)".to_owned()),
+            ("Time", []) => Ok("Default::default()".to_owned()),
             ("Uuid", []) => Ok("::uuid::Uuid::nil()".to_owned()),
             (name, []) => self.named(path, name, depth),
             _ => Err(format!("`{path}` has a type seedwork cannot sample")),
+        }
+    }
+
+    /// The expression of a checked `example` of a field of type `ty`.
+    fn example(&mut self, ty: &crate::model::Type, example: &serde_json::Value) -> String {
+        if ty.kind == TypeKind::Option {
+            let inner = ty
+                .spec
+                .strip_prefix("Option<")
+                .and_then(|rest| rest.strip_suffix('>'))
+                .unwrap_or(&ty.spec);
+            let inner_ty = crate::model::Type {
+                spec: inner.to_owned(),
+                rust: String::new(),
+                kind: self.kind_of(inner),
+                has_default: false,
+                is_copy: false,
+                is_scalar: true,
+            };
+            return format!("Some({})", self.example(&inner_ty, example));
+        }
+        match (ty.kind, example) {
+            (TypeKind::String, serde_json::Value::String(text)) => {
+                format!("{}.to_owned()", rust_literal(text))
+            }
+            (TypeKind::Enum, serde_json::Value::String(variant)) => {
+                self.used.insert(ty.spec.clone());
+                format!("{}::{variant}", ty.spec)
+            }
+            (TypeKind::Float, serde_json::Value::Number(n)) => {
+                let text = n.to_string();
+                if text.contains(['.', 'e', 'E']) {
+                    text
+                } else {
+                    format!("{text}.0")
+                }
+            }
+            (TypeKind::Integer | TypeKind::Bool, value) => value.to_string(),
+            (_, serde_json::Value::String(text)) => format!(
+                "{}.parse().expect(\"the example of domain.toml parses\")",
+                rust_literal(text)
+            ),
+            (_, value) => format!(
+                "{}.parse().expect(\"the example of domain.toml parses\")",
+                rust_literal(&value.to_string())
+            ),
+        }
+    }
+
+    /// The kind of a type written in a spec, for the few scalars an example can be.
+    fn kind_of(&self, spec: &str) -> TypeKind {
+        match spec {
+            "String" => TypeKind::String,
+            "bool" => TypeKind::Bool,
+            "i32" | "i64" | "u32" | "u64" => TypeKind::Integer,
+            "f64" => TypeKind::Float,
+            "Decimal" => TypeKind::Decimal,
+            "Uuid" => TypeKind::Uuid,
+            "Date" | "Time" | "DateTime" => TypeKind::Time,
+            name if self.model.enums.iter().any(|e| e.names.name == name) => TypeKind::Enum,
+            _ => TypeKind::ValueObject,
         }
     }
 
@@ -307,6 +378,10 @@ impl<'m> Samples<'m> {
         };
         let mut arguments = Vec::with_capacity(composite.fields.len());
         for field in &composite.fields {
+            if let Some(example) = &field.example {
+                arguments.push(self.example(&field.ty, example));
+                continue;
+            }
             let constraints = Constraints::parse(&field.validate);
             let ty = syn::parse_str::<syn::Type>(&field.ty.spec)
                 .map_err(|_| format!("`{path}.{}` has a type seedwork cannot read", field.name))?;

@@ -427,8 +427,15 @@ pub(crate) fn plan(model: &Model, aggregate: &Aggregate) -> TestPlan {
     }
     imports.name(name);
     imports.name(&aggregate.id.type_name);
+
     let history = cases.iter().any(|c| !c.setup.is_empty());
     let recorded = cases.iter().any(|c| c.succeeds);
+    // Refusals are told apart by the error: a business rule's, the lifecycle's, any other.
+    let refused = cases.iter().any(|c| !c.succeeds);
+    let serviced = service.iter().any(|s| !s.anonymous || !s.setup.is_empty());
+    if history || recorded || refused || serviced {
+        imports.path("seedwork::Error");
+    }
     if !cases.is_empty() {
         imports.path("seedwork::testkit::AggregateTest");
         imports.path("seedwork::Command");
