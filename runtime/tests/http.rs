@@ -240,6 +240,20 @@ async fn malformed_requests_are_told_apart() {
             "",
         ),
         (
+            Request::get("/orders/1%00").body(Body::empty()).unwrap(),
+            StatusCode::BAD_REQUEST,
+            "NUL",
+        ),
+        (
+            post_json()
+                .body(Body::from(
+                    json!({"customer": "A\u{0}n", "lines": []}).to_string(),
+                ))
+                .unwrap(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "NUL",
+        ),
+        (
             Request::get("/nowhere").body(Body::empty()).unwrap(),
             StatusCode::NOT_FOUND,
             "/nowhere",

@@ -116,10 +116,39 @@ fn shape_error(error: &serde_path_to_error::Error<serde_json::Error>) -> FieldEr
     }
 }
 
+/// Every string of `value` that holds a NUL character, by path: no business text holds one,
+/// and PostgreSQL cannot store one in `jsonb`, so it is refused at the edge.
+fn nul_characters(value: &serde_json::Value, at: &str, errors: &mut Vec<FieldError>) {
+    match value {
+        serde_json::Value::String(text) if text.contains('\0') => {
+            errors.push(FieldError::new(at, "must not contain the NUL character"));
+        }
+        serde_json::Value::Array(items) => {
+            for (index, item) in items.iter().enumerate() {
+                nul_characters(item, &format!("{at}[{index}]"), errors);
+            }
+        }
+        serde_json::Value::Object(fields) => {
+            for (key, field) in fields {
+                if key.contains('\0') {
+                    errors.push(FieldError::new(at, "a key must not contain the NUL character"));
+                }
+                nul_characters(field, &join(at, key), errors);
+            }
+        }
+        _ => {}
+    }
+}
+
 /// Decodes `bytes` as a `T` and checks it: the steps of [`JsonBody`] after the headers.
 pub(crate) fn decode<T: DeserializeOwned + CheckFields>(bytes: &[u8]) -> Result<T, Problem> {
     let value: serde_json::Value = serde_json::from_slice(bytes)
         .map_err(|error| Problem::malformed(format!("the body is not valid JSON: {error}")))?;
+    let mut nul = Vec::new();
+    nul_characters(&value, "", &mut nul);
+    if !nul.is_empty() {
+        return Err(Problem::invalid(nul));
+    }
     let body: T =
         crate::__private::deferring_validation(|| serde_path_to_error::deserialize::<_, T>(value))
             .map_err(|error| Problem::invalid(vec![shape_error(&error)]))?;
@@ -251,6 +280,16 @@ where
     }
 }
 
+/// Refuses a URI whose path or query carries a NUL character (`%00`): no id or filter holds
+/// one, and PostgreSQL cannot store or compare one.
+fn no_nul(parts: &Parts) -> Result<(), Problem> {
+    let uri = parts.uri.to_string();
+    if uri.contains('\0') || uri.to_ascii_lowercase().contains("%00") {
+        return Err(Problem::malformed("the URI holds a NUL character (%00)"));
+    }
+    Ok(())
+}
+
 /// Path parameters of type `T`; a parameter that does not parse is a 400 naming it.
 #[derive(Debug, Clone)]
 pub struct ApiPath<T>(pub T);
@@ -263,6 +302,7 @@ where
     type Rejection = Problem;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Problem> {
+        no_nul(parts)?;
         axum::extract::Path::<T>::from_request_parts(parts, state)
             .await
             .map(|axum::extract::Path(value)| ApiPath(value))
@@ -282,6 +322,7 @@ where
     type Rejection = Problem;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Problem> {
+        no_nul(parts)?;
         axum::extract::Query::<T>::from_request_parts(parts, state)
             .await
             .map(|axum::extract::Query(value)| ApiQuery(value))
