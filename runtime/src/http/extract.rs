@@ -131,7 +131,10 @@ fn nul_characters(value: &serde_json::Value, at: &str, errors: &mut Vec<FieldErr
         serde_json::Value::Object(fields) => {
             for (key, field) in fields {
                 if key.contains('\0') {
-                    errors.push(FieldError::new(at, "a key must not contain the NUL character"));
+                    errors.push(FieldError::new(
+                        at,
+                        "a key must not contain the NUL character",
+                    ));
                 }
                 nul_characters(field, &join(at, key), errors);
             }

@@ -88,7 +88,11 @@ fn hand_written(example: &Path) -> Vec<PathBuf> {
         };
         for entry in entries {
             let path = entry.expect("a directory entry").path();
-            let name = path.file_name().unwrap_or_default().to_string_lossy().into_owned();
+            let name = path
+                .file_name()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .into_owned();
             if path.extension().is_some_and(|e| e == "rs") && !name.starts_with(generated) {
                 files.push(Path::new(dir).join(name));
             }

@@ -323,7 +323,12 @@ fn bank(service: &Service, project: &Project) {
         None,
     );
     expect(&balance, 200, "the balance");
-    assert_eq!(balance.body["balance"].as_f64(), Some(150.0), "{}", balance.body);
+    assert_eq!(
+        balance.body["balance"].as_f64(),
+        Some(150.0),
+        "{}",
+        balance.body
+    );
     let (close_method, close) = path(project, "CloseAccount", &id);
     expect_problem(
         &service.call(&close_method, &close, &[], None),
