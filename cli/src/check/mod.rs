@@ -226,8 +226,15 @@ impl<'r, 'd> Checker<'r, 'd> {
             .as_ref()
             .map_or_else(|| "0.1.0".to_owned(), |v| v.value.clone());
         if let Some(v) = &context.version {
+            // Cargo's versions: three numbers of digits only (no `+`, as `u64::from_str`
+            // would take), without leading zeros, each fitting in 64 bits.
+            let number = |p: &&str| {
+                p.bytes().all(|b| b.is_ascii_digit())
+                    && !(p.len() > 1 && p.starts_with('0'))
+                    && p.parse::<u64>().is_ok()
+            };
             let parts: Vec<&str> = v.value.split('.').collect();
-            if parts.len() != 3 || parts.iter().any(|p| p.parse::<u64>().is_err()) {
+            if parts.len() != 3 || !parts.iter().all(number) {
                 self.diagnostics.push(
                     Diagnostic::new(
                         Code::InvalidValue,
@@ -305,5 +312,38 @@ mod tests {
             lines("Text\n\n    code()\n\tmore()\n  - item"),
             ["Text", "", "   code()", "   more()", "  - item"]
         );
+    }
+
+    #[test]
+    fn a_version_is_one_cargo_accepts() {
+        let errors = |version: &str| {
+            let text = format!(
+                "[context]\nname = \"shop\"\nversion = \"{version}\"\n[aggregates.Order]\n\
+                 events.OrderPlaced = {{}}\ncommands.PlaceOrder = {{ creates = true, emits = [\"OrderPlaced\"] }}\n"
+            );
+            let checked = check(&SourceFile::new("spec.toml", text));
+            checked
+                .diagnostics
+                .iter()
+                .map(|d| d.code.as_str())
+                .collect::<Vec<_>>()
+        };
+        for good in ["0.1.0", "1.2.3", "10.0.18446744073709551615"] {
+            assert!(errors(good).is_empty(), "{good}");
+        }
+        // `u64::from_str` takes a `+`; Cargo takes no `+` and no leading zero.
+        for bad in [
+            "+1.0.0",
+            "1.+2.3",
+            "01.2.3",
+            "1.2.03",
+            "1.2",
+            "1.2.3.4",
+            "1.2.x",
+            "1..3",
+            "1.2.18446744073709551616",
+        ] {
+            assert_eq!(errors(bad), ["E019"], "{bad}");
+        }
     }
 }
