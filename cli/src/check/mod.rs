@@ -84,15 +84,28 @@ pub fn load(path: &Path) -> std::io::Result<(SourceFile, Checked)> {
 /// Documentation lines of an optional doc string, safe to print after `///`.
 ///
 /// Every line break (`\n`, `\r\n` or a lone `\r`, which rustc refuses in a doc comment) starts a
-/// new line; trailing blanks and blank lines at either end are dropped. A code block in a doc
-/// comment would become a doctest of the generated crate, so a fence without a language (or
-/// with a Rust one) is marked `text`, and indentation outside fences is capped below the four
-/// spaces that make an indented code block.
+/// new line; trailing blanks and blank lines at either end are dropped. A tab becomes four
+/// spaces (clippy's `tabs_in_doc_comments`), and any other control character (a NUL, which
+/// makes tools take the file for binary, a bell, …) is written out as `\u{…}`. A code block in
+/// a doc comment would become a doctest of the generated crate, so a fence without a language
+/// (or with a Rust one) is marked `text`, and indentation outside fences is capped below the
+/// four spaces that make an indented code block.
 pub(crate) fn doc_lines(doc: Option<&Sp<String>>) -> Vec<String> {
     let Some(doc) = doc else {
         return Vec::new();
     };
-    let text = doc.value.replace("\r\n", "\n").replace('\r', "\n");
+    let text: String = doc
+        .value
+        .replace("\r\n", "\n")
+        .replace('\r', "\n")
+        .replace('\t', "    ")
+        .chars()
+        .map(|c| match c {
+            '\n' => c.to_string(),
+            c if c.is_control() => format!("\\u{{{:X}}}", u32::from(c)),
+            c => c.to_string(),
+        })
+        .collect();
     let mut fence: Option<&str> = None;
     let mut lines: Vec<String> = Vec::new();
     for line in text.split('\n') {
@@ -136,7 +149,9 @@ fn capped(indent: &str) -> &str {
     }
 }
 
-/// True when rustdoc would compile the code block a fence with this info string opens.
+/// True when rustdoc may compile the code block a fence with this info string opens: it has no
+/// language, or any of its words is one rustdoc reads as Rust (`python,rust` is Rust to
+/// rustdoc, and so, depending on the order, is `python,no_run`).
 fn is_rust_fence(info: &str) -> bool {
     const RUST: &[&str] = &[
         "rust",
@@ -147,9 +162,21 @@ fn is_rust_fence(info: &str) -> bool {
         "test_harness",
         "standalone_crate",
     ];
-    info.split(|c: char| c == ',' || c.is_whitespace())
+    let mut tokens = info
+        .split(|c: char| c == ',' || c.is_whitespace())
         .filter(|token| !token.is_empty())
-        .all(|token| RUST.contains(&token) || token.starts_with("edition"))
+        .peekable();
+    if tokens.peek().is_none() {
+        return true;
+    }
+    tokens.any(|token| {
+        RUST.contains(&token)
+            || token.starts_with("edition")
+            || token.starts_with("ignore-")
+            || (token.len() == 5
+                && token.starts_with('E')
+                && token[1..].chars().all(|c| c.is_ascii_digit()))
+    })
 }
 
 pub(crate) struct Checker<'r, 'd> {
@@ -312,6 +339,11 @@ mod tests {
             lines("Text\n\n    code()\n\tmore()\n  - item"),
             ["Text", "", "   code()", "   more()", "  - item"]
         );
+        // Any Rust word makes a fence Rust to rustdoc, whatever else it says.
+        assert_eq!(lines("```python,rust\nx\n```")[0], "```text");
+        assert_eq!(lines("```sh no_run\nx\n```")[0], "```text");
+        assert_eq!(lines("```E0308\nx\n```")[0], "```text");
+        assert_eq!(lines("```python\nx\n```")[0], "```python");
     }
 
     #[test]
@@ -345,5 +377,21 @@ mod tests {
         ] {
             assert_eq!(errors(bad), ["E019"], "{bad}");
         }
+    }
+
+    #[test]
+    fn doc_lines_have_no_tab_and_no_control_character() {
+        // clippy's `tabs_in_doc_comments` fails a generated crate on a tab, inside a fence too.
+        assert_eq!(
+            lines("a\tb\n```toml\n\tx = 1\n```"),
+            ["a    b", "```toml", "    x = 1", "```"]
+        );
+        // A NUL makes git and editors take the generated file for binary.
+        assert_eq!(
+            lines("a \u{0} b \u{7} c \u{9B} d"),
+            ["a \\u{0} b \\u{7} c \\u{9B} d"]
+        );
+        // Line breaks still break lines; other text stays as written.
+        assert_eq!(lines("é\u{2028}x\r\ny"), ["é\u{2028}x", "y"]);
     }
 }
