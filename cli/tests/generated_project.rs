@@ -3,11 +3,15 @@
 //! --check`, `cargo clippy --all-targets -- -D warnings` and `cargo test`, and its `main` must
 //! run against a fresh SQLite database.
 //!
+//! Three random valid specs (fixed seeds of the generator in `spec_support::valid`) go the same
+//! way to `cargo build` and `cargo clippy --all-targets -- -D warnings`.
+//!
 //! The generated projects share the workspace's target directory (`$CARGO_TARGET_DIR`, else
 //! `<workspace>/target`) and start from the workspace's `Cargo.lock`, so the dependencies they
 //! share with the workspace resolve to the same versions and are compiled once.
 
 mod render_support;
+mod spec_support;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -85,13 +89,19 @@ fn cargo(dir: &Path, args: &[&str], envs: &[(&str, &Path)]) -> String {
     stdout
 }
 
-#[test]
-fn generated_projects_format_lint_test_and_run() {
-    // `SEEDWORK_KEEP_GENERATED=dir` keeps the projects there, to look at them.
+/// Where the projects are written: `SEEDWORK_KEEP_GENERATED=dir` keeps them there, to look at
+/// them; otherwise a temporary directory (kept alive by the returned guard).
+fn projects_root() -> (PathBuf, tempfile::TempDir) {
     let temporary = tempfile::tempdir().expect("a temporary directory");
     let root = std::env::var_os("SEEDWORK_KEEP_GENERATED")
         .filter(|dir| !dir.is_empty())
         .map_or_else(|| temporary.path().to_owned(), PathBuf::from);
+    (root, temporary)
+}
+
+/// Renders, verifies and writes the project of `model` to `root/name`, with the workspace's
+/// `Cargo.lock`, and returns its directory.
+fn write_project(root: &Path, name: &str, model: &Model) -> PathBuf {
     let runtime = workspace().join("runtime");
     let options = RenderOptions {
         runtime_dependency: format!(
@@ -99,22 +109,27 @@ fn generated_projects_format_lint_test_and_run() {
             seedwork_cli::render::filters::toml_literal(&runtime.display().to_string())
         ),
     };
-    for (name, model) in models() {
-        let mut files = render(&model, &TemplateSet::embedded(), &options).expect("renders");
-        check_and_format(&mut files).expect("verifies");
-        let dir = root.join(&name);
-        if dir.exists() {
-            std::fs::remove_dir_all(&dir).expect("removes the previous project");
-        }
-        for (path, file) in files.iter() {
-            let target = dir.join(path);
-            std::fs::create_dir_all(target.parent().expect("a parent"))
-                .expect("creates directories");
-            std::fs::write(&target, &file.contents).expect("writes");
-        }
-        std::fs::copy(workspace().join("Cargo.lock"), dir.join("Cargo.lock"))
-            .expect("copies the lock file");
+    let mut files = render(model, &TemplateSet::embedded(), &options).expect("renders");
+    check_and_format(&mut files).expect("verifies");
+    let dir = root.join(name);
+    if dir.exists() {
+        std::fs::remove_dir_all(&dir).expect("removes the previous project");
+    }
+    for (path, file) in files.iter() {
+        let target = dir.join(path);
+        std::fs::create_dir_all(target.parent().expect("a parent")).expect("creates directories");
+        std::fs::write(&target, &file.contents).expect("writes");
+    }
+    std::fs::copy(workspace().join("Cargo.lock"), dir.join("Cargo.lock"))
+        .expect("copies the lock file");
+    dir
+}
 
+#[test]
+fn generated_projects_format_lint_test_and_run() {
+    let (root, _temporary) = projects_root();
+    for (name, model) in models() {
+        let dir = write_project(&root, &name, &model);
         cargo(&dir, &["fmt", "--check"], &[]);
         cargo(
             &dir,
@@ -134,5 +149,37 @@ fn generated_projects_format_lint_test_and_run() {
             }
         }
         assert!(database.exists(), "`{name}` did not create its database");
+    }
+}
+
+/// The seeds of the random specs built here: each makes a spec with lifecycles, entities,
+/// read models and policies (see `spec_support::valid`).
+const RANDOM_SEEDS: [u64; 3] = [2, 17, 20];
+
+#[test]
+fn random_valid_specs_build_without_warnings() {
+    use spec_support::choices::Choices;
+    use spec_support::writer::{write, Layout};
+
+    let (root, _temporary) = projects_root();
+    for seed in RANDOM_SEEDS {
+        let tree = spec_support::valid::spec(&mut Choices::seeded(seed, 3000));
+        let text = write(&tree, &mut Layout::new(&mut Choices::seeded(seed + 1, 400)));
+        let source = seedwork_cli::diagnostic::SourceFile::new("random.toml", text.as_str());
+        let checked = seedwork_cli::check::check(&source);
+        assert!(
+            checked.diagnostics.is_empty(),
+            "seed {seed}:\n{}\n{text}",
+            checked.diagnostics.to_text(&source)
+        );
+        let model = checked.model.expect("a model");
+        let dir = write_project(&root, &format!("random-{seed}"), &model);
+        std::fs::write(dir.join("domain.toml"), &text).expect("writes the spec");
+        cargo(&dir, &["build"], &[]);
+        cargo(
+            &dir,
+            &["clippy", "--all-targets", "--", "-D", "warnings"],
+            &[],
+        );
     }
 }
