@@ -257,7 +257,7 @@ fn literal_reference(text: &str) -> std::borrow::Cow<'_, str> {
 }
 
 /// A line that starts a block of its own rather than continuing a paragraph: a heading, a
-/// quote, HTML, a thematic break (`---`).
+/// quote, a thematic break (`---`). (Inline HTML such as `<b>` continues one.)
 fn starts_block(content: &str) -> bool {
     let heading = content.starts_with('#')
         && content
@@ -269,7 +269,7 @@ fn starts_block(content: &str) -> bool {
         && ['-', '*', '_'].iter().any(|c| {
             content.chars().all(|d| d == *c || d == ' ') && content.matches(*c).count() >= 3
         });
-    heading || rule || content.starts_with('>') || content.starts_with('<')
+    heading || rule || content.starts_with('>')
 }
 
 /// Indentation of at most three columns: four would make an indented (Rust) code block.
@@ -486,6 +486,10 @@ mod tests {
         assert_eq!(lines("1. first\nsecond"), ["1. first", "   second"]);
         assert_eq!(lines("- item\n        over"), ["- item", "  over"]);
         assert_eq!(lines("> quote\nlazy"), ["> quote", "> lazy"]);
+        assert_eq!(
+            lines("> quote\nlazy \n    more\n <b>html</b>"),
+            ["> quote", "> lazy", "   > more", " > <b>html</b>"]
+        );
         assert_eq!(
             lines("- a\n  - b\n  lazy b\n\nafter"),
             ["- a", "  - b", "    lazy b", "", "after"]
