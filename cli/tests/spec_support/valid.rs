@@ -196,6 +196,13 @@ const DOCS: &[&str] = &[
     "//! an inner doc",
     "\\",
     "",
+    "Steps:\n- one\nlazy continuation",
+    "1. first\nsecond",
+    "> a quote\nlazy",
+    "- item\n        overindented",
+    "* a\n  * b\n  lazy b\n\nafter",
+    "- [x]: https://example.invalid",
+    "| a | b |\n|---|---|\n| 1 | 2 |",
 ];
 const SUFFIXES: &[&str] = &["Id", "Event", "Command", "Error", "Rules", "Status"];
 
