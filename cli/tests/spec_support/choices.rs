@@ -38,11 +38,6 @@ impl Choices {
         byte
     }
 
-    /// True when every byte has been read.
-    pub fn exhausted(&self) -> bool {
-        self.at >= self.bytes.len()
-    }
-
     /// A number in `0..n` (0 when `n` is 0).
     pub fn below(&mut self, n: usize) -> usize {
         match n {

@@ -520,7 +520,7 @@ impl Gen<'_> {
             let value = self.field(ty);
             table.set(name.clone(), value);
         }
-        table_or_absent(table)
+        section(table)
     }
 
     fn value_object(&mut self, ids: &[String]) -> (String, Table) {
@@ -687,7 +687,7 @@ impl Gen<'_> {
         }
         let state = self.c.subset(&attributes, 40);
         table.set("fields", self.fields_table(&state));
-        table.set("entities", table_or_absent(entities_table));
+        table.set("entities", section(entities_table));
 
         // The lifecycle: states, the parent each is reached from, terminal states.
         let mut states: Vec<String> = Vec::new();
@@ -1116,7 +1116,7 @@ impl Gen<'_> {
             );
             queries.set(query, Value::Table(q));
         }
-        table.set("queries", table_or_absent(queries));
+        table.set("queries", section(queries));
         Some((name, table))
     }
 
@@ -1238,10 +1238,6 @@ fn section(table: Table) -> Value {
     } else {
         Value::Table(table)
     }
-}
-
-fn table_or_absent(table: Table) -> Value {
-    section(table)
 }
 
 /// `low..=high` distinct names of `pool` (fewer when the pool is small), in pool order after a

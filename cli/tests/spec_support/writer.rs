@@ -63,23 +63,6 @@ impl Table {
         self.set(key, value);
         self
     }
-
-    /// The value at `key`.
-    pub fn get(&self, key: &str) -> Option<&Value> {
-        self.entries.iter().find(|(k, _)| k == key).map(|(_, v)| v)
-    }
-
-    /// The table at `key`, created (in spec order) when missing.
-    pub fn table_mut(&mut self, key: &str) -> &mut Table {
-        if self.get(key).is_none() {
-            self.entries
-                .push((key.to_owned(), Value::Table(Table::ordered())));
-        }
-        match self.entries.iter_mut().find(|(k, _)| k == key) {
-            Some((_, Value::Table(table))) => table,
-            _ => panic!("`{key}` is not a table"),
-        }
-    }
 }
 
 /// A string value.
