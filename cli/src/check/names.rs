@@ -82,7 +82,35 @@ const RESERVED_TYPES: &[&str] = &[
     "Utc",
 ];
 
-/// Checks that a type name does not hide a type the generated code uses (`String`).
+/// Names the generated code imports unqualified next to the spec's types (the application
+/// module imports every aggregate, a generated test every type its aggregate uses), with where
+/// they come from: a type of the same name would clash with the import.
+const IMPORTED_TYPES: &[(&str, &str)] = &[
+    ("Arc", "std::sync::Arc"),
+    ("AggregateTest", "seedwork::testkit::AggregateTest"),
+    ("Authorization", "seedwork::behaviors::Authorization"),
+    ("Command", "seedwork::Command"),
+    ("DomainEvent", "seedwork::DomainEvent"),
+    ("ErrorKind", "seedwork::ErrorKind"),
+    ("Idempotency", "seedwork::behaviors::Idempotency"),
+    ("IdempotencyStore", "seedwork::IdempotencyStore"),
+    (
+        "InMemoryIdempotencyStore",
+        "seedwork::InMemoryIdempotencyStore",
+    ),
+    ("Mediator", "seedwork::Mediator"),
+    ("MediatorBuilder", "seedwork::MediatorBuilder"),
+    ("Metadata", "seedwork::Metadata"),
+    ("Principal", "seedwork::Principal"),
+    ("RetryOnConflict", "seedwork::behaviors::RetryOnConflict"),
+    ("Stores", "seedwork::Stores"),
+    ("Then", "seedwork::testkit::Then"),
+    ("Tracing", "seedwork::behaviors::Tracing"),
+    ("Validation", "seedwork::behaviors::Validation"),
+];
+
+/// Checks that a type name does not hide a type the generated code uses (`String`,
+/// `Metadata`).
 fn check_not_reserved(name: &Sp<String>, what: &str, diagnostics: &mut Diagnostics) {
     let text = name.as_str();
     if RESERVED_TYPES.contains(&text) {
@@ -95,6 +123,85 @@ fn check_not_reserved(name: &Sp<String>, what: &str, diagnostics: &mut Diagnosti
             .label("a built-in name")
             .help(format!("rename it, for example `{text}Value`")),
         );
+    } else if let Some((_, path)) = IMPORTED_TYPES.iter().find(|(taken, _)| *taken == text) {
+        diagnostics.push(
+            Diagnostic::new(
+                Code::InvalidName,
+                name.span.clone(),
+                format!("{what} would clash with `{path}`, which the generated code imports"),
+            )
+            .label("a name the generated code uses")
+            .help(format!("rename it, for example `{text}Value`")),
+        );
+    }
+}
+
+/// Checks the names the generator makes from a type name: an aggregate's `snake_case` name is
+/// a module (`order`) and a file, a command's is a method (`place_order`) of the aggregate and
+/// of its rules trait. Neither may be a keyword (`Type` → `type`), an aggregate's module may
+/// not be the generated `types`, and a command's method may not be the rules trait's `applied`.
+fn check_generated_names(this: &TypeName, diagnostics: &mut Diagnostics) {
+    let snake = crate::names::names(this.name.as_str()).snake;
+    let (thing, taken) = match this.kind {
+        "aggregate" => (
+            "module",
+            [("types", "the module of the enums and value objects")],
+        ),
+        "command" => (
+            "method",
+            [(
+                "applied",
+                "the method of the rules trait called after each event",
+            )],
+        ),
+        _ => return,
+    };
+    let why = if is_keyword(&snake) {
+        "a Rust keyword".to_owned()
+    } else if let Some((_, meaning)) = taken.iter().find(|(name, _)| *name == snake) {
+        format!("already {meaning}")
+    } else {
+        return;
+    };
+    diagnostics.push(
+        Diagnostic::new(
+            Code::InvalidName,
+            this.name.span.clone(),
+            format!(
+                "{} becomes the {thing} `{snake}` in the generated code, which is {why}",
+                this.what()
+            ),
+        )
+        .label(format!("`{snake}` cannot be a {thing} name"))
+        .help("choose another name"),
+    );
+}
+
+/// A command whose method (`apply_order_placed`) is the applier of an event of its aggregate
+/// (`OrderPlaced`): the aggregate's impl would define it twice.
+fn check_handlers_and_appliers(checker: &mut Checker<'_, '_>) {
+    let raw = checker.raw;
+    for aggregate in &raw.aggregates {
+        for command in &aggregate.commands {
+            let method = crate::names::names(command.name.as_str()).snake;
+            let Some(event) = aggregate.events.iter().find(|event| {
+                format!("apply_{}", crate::names::names(event.name.as_str()).snake) == method
+            }) else {
+                continue;
+            };
+            checker.diagnostics.push(
+                Diagnostic::new(
+                    Code::DuplicateName,
+                    command.name.span.clone(),
+                    format!(
+                        "command `{}` and event `{}` of aggregate `{}` both become the method `{method}`",
+                        command.name.value, event.name.value, aggregate.name.value
+                    ),
+                )
+                .label("the event's applier has this name")
+                .help("rename the command"),
+            );
+        }
     }
 }
 
@@ -341,6 +448,7 @@ pub(crate) fn declare(checker: &mut Checker<'_, '_>) {
             let what = this.what();
             if check_type_name(&this.name, &what, checker.diagnostics) {
                 check_not_reserved(&this.name, &what, checker.diagnostics);
+                check_generated_names(this, checker.diagnostics);
             }
         }
         let Some(other) = first.get(this.name.as_str()) else {
@@ -373,6 +481,7 @@ pub(crate) fn declare(checker: &mut Checker<'_, '_>) {
             .help("every type in the generated crate needs its own name; rename one"),
         );
     }
+    check_handlers_and_appliers(checker);
     let raw = checker.raw;
     for aggregate in &raw.aggregates {
         for event in &aggregate.events {
