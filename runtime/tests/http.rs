@@ -282,3 +282,120 @@ async fn malformed_requests_are_told_apart() {
         );
     }
 }
+
+/// The headers `RequestMetadata` reads are refused (400) exactly when they break the rule the
+/// OpenAPI document states for them: a value the document allows is never refused as
+/// malformed, one it forbids never accepted.
+#[tokio::test]
+async fn headers_are_refused_exactly_when_they_break_their_documented_pattern() {
+    let key_rule = regex_lite::Regex::new(seedwork::http::IDEMPOTENCY_KEY_PATTERN).unwrap();
+    let if_match_rule = regex_lite::Regex::new(seedwork::http::IF_MATCH_PATTERN).unwrap();
+    let longest = "k".repeat(200);
+    let too_long = "k".repeat(201);
+    let keys = [
+        "a",
+        "order-7",
+        "order 7, second try",
+        "~!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~",
+        longest.as_str(),
+        too_long.as_str(),
+        "",
+    ];
+    let if_matches = [
+        "*",
+        "\"0\"",
+        "\"3\"",
+        "W/\"12\"",
+        "\"99999999999999999999999\"",
+        "0",
+        "3",
+        "\"+3\"",
+        "\"-1\"",
+        "\"\"",
+        "W/*",
+        "\"3",
+        "",
+    ];
+    let cases = keys
+        .iter()
+        .map(|key| ("idempotency-key", *key, key_rule.is_match(key)))
+        .chain(
+            if_matches
+                .iter()
+                .map(|tag| ("if-match", *tag, if_match_rule.is_match(tag))),
+        );
+    for (header, value, documented) in cases {
+        let request = post_json()
+            .header(header, value)
+            .body(Body::from(valid().to_string()))
+            .unwrap();
+        let (status, content_type, problem) = call(request).await;
+        if documented {
+            assert_eq!(
+                status,
+                StatusCode::CREATED,
+                "{header}: {value:?}: {problem}"
+            );
+        } else {
+            assert_eq!(status, StatusCode::BAD_REQUEST, "{header}: {value:?}");
+            assert_eq!(content_type, "application/problem+json");
+        }
+    }
+}
+
+/// The document states those rules for every operation's `Idempotency-Key` and `If-Match`
+/// parameters, and for the `ETag` of its answers.
+#[test]
+fn the_document_states_the_header_rules() {
+    use utoipa::openapi::path::{OperationBuilder, ParameterBuilder, ParameterIn};
+    use utoipa::openapi::{
+        HeaderBuilder, HttpMethod, OpenApiBuilder, PathItem, PathsBuilder, ResponseBuilder,
+    };
+    let operation = OperationBuilder::new()
+        .parameter(
+            ParameterBuilder::new()
+                .name("Idempotency-Key")
+                .parameter_in(ParameterIn::Header),
+        )
+        .parameter(
+            ParameterBuilder::new()
+                .name("If-Match")
+                .parameter_in(ParameterIn::Header),
+        )
+        .parameter(
+            ParameterBuilder::new()
+                .name("id")
+                .parameter_in(ParameterIn::Path),
+        )
+        .response(
+            "200",
+            ResponseBuilder::new().header("ETag", HeaderBuilder::new().build()),
+        );
+    let mut document = OpenApiBuilder::new()
+        .paths(PathsBuilder::new().path(
+            "/orders/{id}/cancel",
+            PathItem::new(HttpMethod::Put, operation),
+        ))
+        .build();
+    seedwork::http::document_request_headers(&mut document);
+    let json = serde_json::to_value(&document).unwrap();
+    let operation = &json["paths"]["/orders/{id}/cancel"]["put"];
+    let key = &operation["parameters"][0]["schema"];
+    assert_eq!(key["pattern"], seedwork::http::IDEMPOTENCY_KEY_PATTERN);
+    assert_eq!(
+        (key["minLength"].as_u64(), key["maxLength"].as_u64()),
+        (Some(1), Some(200))
+    );
+    assert_eq!(
+        operation["parameters"][1]["schema"]["pattern"],
+        seedwork::http::IF_MATCH_PATTERN
+    );
+    assert!(
+        operation["parameters"][2]["schema"].is_null(),
+        "a path parameter is left alone"
+    );
+    assert_eq!(
+        operation["responses"]["200"]["headers"]["ETag"]["schema"]["pattern"],
+        seedwork::http::ETAG_PATTERN
+    );
+}

@@ -1,12 +1,13 @@
 //! Extractors that reject malformed requests with problem+json answers.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, FailedToBufferBody};
 use axum::extract::{FromRef, FromRequest, FromRequestParts, Request};
 use axum::http::header::{self, HeaderMap};
 use axum::http::request::Parts;
+use regex_lite::Regex;
 use serde::de::DeserializeOwned;
 
 use super::auth::Authenticator;
@@ -201,7 +202,7 @@ where
 /// | header | becomes |
 /// |---|---|
 /// | `Authorization: Bearer <token>` | [`Metadata::principal`]; an unknown token is 401 |
-/// | `Idempotency-Key: <1–200 visible characters>` | [`Metadata::idempotency_key`] |
+/// | `Idempotency-Key: <1–200 visible ASCII characters>` | [`Metadata::idempotency_key`] |
 /// | `If-Match: "<version>"` (the `ETag` of an earlier answer) | [`Metadata::expected_version`] |
 /// | `X-Correlation-Id: <uuid>` | [`Metadata::correlation_id`] |
 ///
@@ -209,8 +210,22 @@ where
 #[derive(Debug, Clone)]
 pub struct RequestMetadata(pub Metadata);
 
-/// The longest idempotency key accepted.
-const MAX_IDEMPOTENCY_KEY: usize = 200;
+/// What an `Idempotency-Key` header must be: 1 to 200 visible ASCII characters, spaces
+/// allowed between them. The OpenAPI document states the same rule (see
+/// [`document_request_headers`](super::document_request_headers)).
+pub const IDEMPOTENCY_KEY_PATTERN: &str = "^[!-~]([ -~]{0,198}[!-~])?$";
+
+/// What an `If-Match` header must be: `*`, or the `ETag` of an earlier answer, a version in
+/// quotes (`"3"`, weak `W/"3"` too).
+pub const IF_MATCH_PATTERN: &str = "^(\\*|(W/)?\"[0-9]+\")$";
+
+/// Whether `text` matches `pattern`, compiled once into `cell` (a test makes sure each
+/// pattern compiles).
+fn matches(pattern: &str, cell: &OnceLock<Option<Regex>>, text: &str) -> bool {
+    cell.get_or_init(|| Regex::new(pattern).ok())
+        .as_ref()
+        .is_some_and(|rule| rule.is_match(text))
+}
 
 fn header_text<'a>(headers: &'a HeaderMap, name: &str) -> Result<Option<&'a str>, Problem> {
     headers
@@ -224,21 +239,26 @@ fn header_text<'a>(headers: &'a HeaderMap, name: &str) -> Result<Option<&'a str>
         .transpose()
 }
 
-/// The version an `If-Match` header names: `"3"` (or `W/"3"`); `*` names none.
+/// Whether `key` is an idempotency key the service accepts ([`IDEMPOTENCY_KEY_PATTERN`]).
+fn is_idempotency_key(key: &str) -> bool {
+    static RULE: OnceLock<Option<Regex>> = OnceLock::new();
+    matches(IDEMPOTENCY_KEY_PATTERN, &RULE, key)
+}
+
+/// The version an `If-Match` header names: `"3"` (or `W/"3"`); `*` names none. A version
+/// too large for any aggregate to have reached is stale, not malformed.
 fn expected_version(if_match: &str) -> Result<Option<u64>, Problem> {
+    static RULE: OnceLock<Option<Regex>> = OnceLock::new();
+    if !matches(IF_MATCH_PATTERN, &RULE, if_match) {
+        return Err(Problem::malformed(format!(
+            "If-Match must be the ETag of an earlier answer, like \"3\"; got {if_match}"
+        )));
+    }
     if if_match == "*" {
         return Ok(None);
     }
-    let tag = if_match.strip_prefix("W/").unwrap_or(if_match);
-    tag.strip_prefix('"')
-        .and_then(|rest| rest.strip_suffix('"'))
-        .and_then(|version| version.parse::<u64>().ok())
-        .map(Some)
-        .ok_or_else(|| {
-            Problem::malformed(format!(
-                "If-Match must be the ETag of an earlier answer, like \"3\"; got {if_match}"
-            ))
-        })
+    let digits = if_match.trim_start_matches("W/").trim_matches('"');
+    Ok(Some(digits.parse::<u64>().unwrap_or(u64::MAX)))
 }
 
 /// The metadata the headers of a request describe, with `principal` as the caller.
@@ -256,10 +276,10 @@ pub(crate) fn metadata_of(
         })?;
     }
     if let Some(key) = header_text(headers, "idempotency-key")? {
-        if key.is_empty() || key.len() > MAX_IDEMPOTENCY_KEY {
-            return Err(Problem::malformed(format!(
-                "Idempotency-Key must have 1 to {MAX_IDEMPOTENCY_KEY} characters"
-            )));
+        if !is_idempotency_key(key) {
+            return Err(Problem::malformed(
+                "Idempotency-Key must be 1 to 200 visible ASCII characters (spaces between them)",
+            ));
         }
         metadata.idempotency_key = Some(key.to_owned());
     }
@@ -342,8 +362,28 @@ mod tests {
         assert_eq!(expected_version("\"3\"").ok(), Some(Some(3)));
         assert_eq!(expected_version("W/\"12\"").ok(), Some(Some(12)));
         assert_eq!(expected_version("*").ok(), Some(None));
-        for bad in ["3", "\"x\"", "\"-1\"", "\"\"", "\"3"] {
+        assert_eq!(
+            expected_version("\"99999999999999999999999\"").ok(),
+            Some(Some(u64::MAX)),
+            "a version no aggregate reaches is stale, not malformed"
+        );
+        for bad in ["3", "\"x\"", "\"-1\"", "\"+3\"", "\"\"", "\"3", "", "W/*"] {
             assert!(expected_version(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_header_patterns_compile_and_say_what_is_accepted() {
+        for pattern in [IDEMPOTENCY_KEY_PATTERN, IF_MATCH_PATTERN] {
+            assert!(Regex::new(pattern).is_ok(), "{pattern}");
+        }
+        let longest = "k".repeat(200);
+        for good in ["a", "order 7, second try", "~!", longest.as_str()] {
+            assert!(is_idempotency_key(good), "{good:?}");
+        }
+        let too_long = "k".repeat(201);
+        for bad in ["", " a", "a ", "tab\there", "caf\u{e9}", too_long.as_str()] {
+            assert!(!is_idempotency_key(bad), "{bad:?}");
         }
     }
 

@@ -21,7 +21,10 @@ mod respond;
 mod serve;
 
 pub use auth::{Authenticator, BearerTokens};
-pub use extract::{join, within, ApiPath, ApiQuery, CheckFields, JsonBody, RequestMetadata};
+pub use extract::{
+    join, within, ApiPath, ApiQuery, CheckFields, JsonBody, RequestMetadata,
+    IDEMPOTENCY_KEY_PATTERN, IF_MATCH_PATTERN,
+};
 pub use problem::Problem;
 pub use respond::{accepted, health, Health};
 pub use serve::{harden, serve, shutdown_signal, DEFAULT_BODY_LIMIT};
@@ -72,4 +75,92 @@ pub fn add_bearer_security(openapi: &mut utoipa::openapi::OpenApi) {
                 .build(),
         ),
     );
+}
+
+/// What an `ETag` of an accepted command is: the aggregate's version, in quotes.
+pub const ETAG_PATTERN: &str = "^\"[0-9]+\"$";
+
+/// States, in an OpenAPI document, the rules [`RequestMetadata`] holds the headers to: every
+/// operation's `Idempotency-Key` parameter is 1 to 200 visible ASCII characters
+/// ([`IDEMPOTENCY_KEY_PATTERN`]), its `If-Match` parameter `*` or an `ETag`
+/// ([`IF_MATCH_PATTERN`]), and the `ETag` header of its answers a version in quotes
+/// ([`ETAG_PATTERN`]). A client (or a tester) that follows the document then sends nothing
+/// the service refuses as malformed.
+///
+/// ```
+/// use utoipa::openapi::path::{OperationBuilder, ParameterBuilder, ParameterIn, PathItem};
+/// use utoipa::openapi::{HttpMethod, OpenApiBuilder, PathsBuilder};
+/// let operation = OperationBuilder::new()
+///     .parameter(ParameterBuilder::new().name("If-Match").parameter_in(ParameterIn::Header));
+/// let mut document = OpenApiBuilder::new()
+///     .paths(PathsBuilder::new().path("/orders/{id}/cancel", PathItem::new(HttpMethod::Post, operation)))
+///     .build();
+/// seedwork::http::document_request_headers(&mut document);
+/// let json = serde_json::to_value(&document).unwrap();
+/// let parameter = &json["paths"]["/orders/{id}/cancel"]["post"]["parameters"][0];
+/// assert_eq!(parameter["schema"]["pattern"], seedwork::http::IF_MATCH_PATTERN);
+/// ```
+pub fn document_request_headers(openapi: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::path::{Operation, ParameterIn};
+    use utoipa::openapi::{ObjectBuilder, RefOr, Type};
+    let text = |min: Option<usize>, max: Option<usize>, pattern: &str| {
+        RefOr::T(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .min_length(min)
+                .max_length(max)
+                .pattern(Some(pattern))
+                .into(),
+        )
+    };
+    for item in openapi.paths.paths.values_mut() {
+        let operations = [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.options,
+            &mut item.head,
+            &mut item.patch,
+            &mut item.trace,
+            &mut item.query,
+        ];
+        let operations = operations
+            .into_iter()
+            .filter_map(Option::as_mut)
+            .chain(item.additional_operations.values_mut());
+        for operation in operations {
+            let Operation {
+                parameters,
+                responses,
+                ..
+            } = operation;
+            for parameter in parameters.iter_mut().flatten() {
+                let RefOr::T(parameter) = parameter else {
+                    continue;
+                };
+                if parameter.parameter_in != ParameterIn::Header {
+                    continue;
+                }
+                if parameter.name.eq_ignore_ascii_case("idempotency-key") {
+                    parameter.schema = Some(text(Some(1), Some(200), IDEMPOTENCY_KEY_PATTERN));
+                } else if parameter.name.eq_ignore_ascii_case("if-match") {
+                    parameter.schema = Some(text(None, None, IF_MATCH_PATTERN));
+                }
+            }
+            for response in responses.responses.values_mut() {
+                let RefOr::T(response) = response else {
+                    continue;
+                };
+                for (name, header) in &mut response.headers {
+                    let RefOr::T(header) = header else {
+                        continue;
+                    };
+                    if name.eq_ignore_ascii_case("etag") {
+                        header.schema = Some(text(None, None, ETAG_PATTERN));
+                    }
+                }
+            }
+        }
+    }
 }
