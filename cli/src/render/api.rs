@@ -106,13 +106,39 @@ pub(crate) fn path_parameter(path: &str) -> Option<String> {
 }
 
 /// The problems every operation with a JSON body may answer with, besides its own.
-fn body_problems(problems: &mut Vec<Answer>) {
+fn body_problems(problems: &mut Vec<Answer>, path: bool) {
     problems.push(answer(
         400,
-        "The body is not JSON, or a header is malformed.",
+        if path {
+            "The body is not JSON, or the path or a header is malformed."
+        } else {
+            "The body is not JSON, or a header is malformed."
+        },
     ));
     problems.push(answer(413, "The body is larger than the service accepts."));
     problems.push(answer(415, "The body is not sent as `application/json`."));
+}
+
+/// 401: every request is authenticated, so an unknown bearer token is refused even where no
+/// role is required.
+fn unauthorized(requires_roles: bool) -> Answer {
+    answer(
+        401,
+        if requires_roles {
+            "The caller is not signed in, or its token is unknown."
+        } else {
+            "The bearer token is unknown (a request without one is served)."
+        },
+    )
+}
+
+/// 500: the service could not complete the request (its store failed); the details are in
+/// its log, never in the answer.
+fn internal_error() -> Answer {
+    answer(
+        500,
+        "The service could not complete the request; the details are in its log.",
+    )
 }
 
 fn command_api<'a>(
@@ -127,17 +153,17 @@ fn command_api<'a>(
         "required"
     });
     let has_body = !command.fields.is_empty() || id_in_body.is_some();
+    let path_param = (!command.creates)
+        .then(|| path_parameter(&command.http.path))
+        .flatten();
     let mut problems = Vec::new();
     if has_body {
-        body_problems(&mut problems);
+        body_problems(&mut problems, path_param.is_some());
     } else {
         problems.push(answer(400, "A header or the path is malformed."));
     }
+    problems.push(unauthorized(!command.roles.is_empty()));
     if !command.roles.is_empty() {
-        problems.push(answer(
-            401,
-            "The caller is not signed in, or its token is unknown.",
-        ));
         problems.push(answer(
             403,
             format!(
@@ -161,14 +187,13 @@ fn command_api<'a>(
         422,
         "A field breaks its constraints (every broken one is listed), or a business rule or the lifecycle refuses the command.",
     ));
+    problems.push(internal_error());
     CommandApi {
         command,
         request: format!("{}Request", command.names.name),
         id_in_body,
         has_body,
-        path_param: (!command.creates)
-            .then(|| path_parameter(&command.http.path))
-            .flatten(),
+        path_param,
         status: if command.creates { "CREATED" } else { "OK" },
         nested: command
             .fields
@@ -279,11 +304,8 @@ fn query_api<'a>(
             QueryKind::List => "A query parameter is malformed.",
         },
     )];
+    problems.push(unauthorized(!query.roles.is_empty()));
     if !query.roles.is_empty() {
-        problems.push(answer(
-            401,
-            "The caller is not signed in, or its token is unknown.",
-        ));
         problems.push(answer(
             403,
             "The caller lacks the roles the query requires.",
@@ -293,6 +315,7 @@ fn query_api<'a>(
         QueryKind::Get => problems.push(answer(404, format!("There is no such {words}."))),
         QueryKind::List => problems.push(answer(422, "The page or the page size is out of range.")),
     }
+    problems.push(internal_error());
     QueryApi {
         query,
         read_model: &read_model.names.name,

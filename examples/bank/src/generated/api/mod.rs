@@ -5,7 +5,8 @@
 //!
 //! Every failure is answered as `application/problem+json`: malformed JSON 400, a missing or
 //! unknown bearer token 401, a missing role 403, an unknown id 404, a stale `If-Match` or a
-//! duplicate 409, a body over the limit 413, every broken constraint at once 422.
+//! duplicate 409, a body over the limit 413, every broken constraint at once 422, a failing
+//! store 500; each operation documents the ones it may answer.
 pub mod account;
 pub mod queries;
 
@@ -55,12 +56,13 @@ async fn openapi_json(
 
 /// Every route, and the OpenAPI document that describes exactly them.
 pub fn documented() -> (Router<ApiState>, utoipa::openapi::OpenApi) {
-    let (router, document) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+    let (router, mut document) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(account::routes())
         .merge(queries::routes())
         .routes(routes!(health))
         .routes(routes!(openapi_json))
         .split_for_parts();
+    seedwork::http::document_request_headers(&mut document);
     (router, document)
 }
 

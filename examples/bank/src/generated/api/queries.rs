@@ -32,7 +32,9 @@ pub fn routes() -> OpenApiRouter<ApiState> {
     responses(
         (status = OK, description = "The AccountBalance row.", body = AccountBalance),
         (status = 400, description = "The key in the path is malformed.", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 401, description = "The bearer token is unknown (a request without one is served).", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 404, description = "There is no such account balance.", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 500, description = "The service could not complete the request; the details are in its log.", body = ProblemDetails, content_type = "application/problem+json"),
     ),
 )]
 pub async fn get_account_balance(
@@ -54,7 +56,9 @@ pub async fn get_account_balance(
     responses(
         (status = OK, description = "A page of AccountBalance rows.", body = AccountBalancePage),
         (status = 400, description = "A query parameter is malformed.", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 401, description = "The bearer token is unknown (a request without one is served).", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 422, description = "The page or the page size is out of range.", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 500, description = "The service could not complete the request; the details are in its log.", body = ProblemDetails, content_type = "application/problem+json"),
     ),
 )]
 pub async fn list_account_balances(

@@ -121,8 +121,10 @@ impl CheckFields for CreateBuyerRequest {
         (status = 400, description = "The body is not JSON, or a header is malformed.", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 413, description = "The body is larger than the service accepts.", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 415, description = "The body is not sent as `application/json`.", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 401, description = "The bearer token is unknown (a request without one is served).", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 409, description = "The buyer already exists, or a request with this idempotency key is still running.", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 422, description = "A field breaks its constraints (every broken one is listed), or a business rule or the lifecycle refuses the command.", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 500, description = "The service could not complete the request; the details are in its log.", body = ProblemDetails, content_type = "application/problem+json"),
     ),
 )]
 pub async fn create_buyer(
@@ -201,12 +203,14 @@ impl CheckFields for VerifyOrAddPaymentMethodRequest {
     ),
     responses(
         (status = OK, description = "The command was accepted; the buyer's new version is the ETag.", body = BuyerAccepted, headers(("ETag" = String, description = "The buyer's version, in quotes."))),
-        (status = 400, description = "The body is not JSON, or a header is malformed.", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 400, description = "The body is not JSON, or the path or a header is malformed.", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 413, description = "The body is larger than the service accepts.", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 415, description = "The body is not sent as `application/json`.", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 401, description = "The bearer token is unknown (a request without one is served).", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 404, description = "There is no such buyer.", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 409, description = "The buyer is not at the version `If-Match` names, or a request with this idempotency key is still running.", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 422, description = "A field breaks its constraints (every broken one is listed), or a business rule or the lifecycle refuses the command.", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 500, description = "The service could not complete the request; the details are in its log.", body = ProblemDetails, content_type = "application/problem+json"),
     ),
 )]
 pub async fn verify_or_add_payment_method(

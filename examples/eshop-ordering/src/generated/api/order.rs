@@ -140,8 +140,10 @@ impl CheckFields for CreateOrderRequest {
         (status = 400, description = "The body is not JSON, or a header is malformed.", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 413, description = "The body is larger than the service accepts.", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 415, description = "The body is not sent as `application/json`.", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 401, description = "The bearer token is unknown (a request without one is served).", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 409, description = "The order already exists, or a request with this idempotency key is still running.", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 422, description = "A field breaks its constraints (every broken one is listed), or a business rule or the lifecycle refuses the command.", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 500, description = "The service could not complete the request; the details are in its log.", body = ProblemDetails, content_type = "application/problem+json"),
     ),
 )]
 pub async fn create_order(
@@ -178,9 +180,11 @@ pub async fn create_order(
     responses(
         (status = OK, description = "The command was accepted; the order's new version is the ETag.", body = OrderAccepted, headers(("ETag" = String, description = "The order's version, in quotes."))),
         (status = 400, description = "A header or the path is malformed.", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 401, description = "The bearer token is unknown (a request without one is served).", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 404, description = "There is no such order.", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 409, description = "The order is not at the version `If-Match` names, or a request with this idempotency key is still running.", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 422, description = "A field breaks its constraints (every broken one is listed), or a business rule or the lifecycle refuses the command.", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 500, description = "The service could not complete the request; the details are in its log.", body = ProblemDetails, content_type = "application/problem+json"),
     ),
 )]
 pub async fn mark_order_as_paid(
@@ -212,9 +216,11 @@ pub async fn mark_order_as_paid(
     responses(
         (status = OK, description = "The command was accepted; the order's new version is the ETag.", body = OrderAccepted, headers(("ETag" = String, description = "The order's version, in quotes."))),
         (status = 400, description = "A header or the path is malformed.", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 401, description = "The bearer token is unknown (a request without one is served).", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 404, description = "There is no such order.", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 409, description = "The order is not at the version `If-Match` names, or a request with this idempotency key is still running.", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 422, description = "A field breaks its constraints (every broken one is listed), or a business rule or the lifecycle refuses the command.", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 500, description = "The service could not complete the request; the details are in its log.", body = ProblemDetails, content_type = "application/problem+json"),
     ),
 )]
 pub async fn ship_order(

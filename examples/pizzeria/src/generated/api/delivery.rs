@@ -106,8 +106,10 @@ impl CheckFields for ScheduleDeliveryRequest {
         (status = 400, description = "The body is not JSON, or a header is malformed.", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 413, description = "The body is larger than the service accepts.", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 415, description = "The body is not sent as `application/json`.", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 401, description = "The bearer token is unknown (a request without one is served).", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 409, description = "The delivery already exists, or a request with this idempotency key is still running.", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 422, description = "A field breaks its constraints (every broken one is listed), or a business rule or the lifecycle refuses the command.", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 500, description = "The service could not complete the request; the details are in its log.", body = ProblemDetails, content_type = "application/problem+json"),
     ),
 )]
 pub async fn schedule_delivery(

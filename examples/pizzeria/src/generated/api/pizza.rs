@@ -111,6 +111,7 @@ impl CheckFields for AddPizzaToMenuRequest {
         (status = 403, description = "The caller lacks the role `manager`.", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 409, description = "The pizza already exists, or a request with this idempotency key is still running.", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 422, description = "A field breaks its constraints (every broken one is listed), or a business rule or the lifecycle refuses the command.", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 500, description = "The service could not complete the request; the details are in its log.", body = ProblemDetails, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])),
 )]
@@ -174,7 +175,7 @@ impl CheckFields for ChangePizzaPricesRequest {
     ),
     responses(
         (status = OK, description = "The command was accepted; the pizza's new version is the ETag.", body = PizzaAccepted, headers(("ETag" = String, description = "The pizza's version, in quotes."))),
-        (status = 400, description = "The body is not JSON, or a header is malformed.", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 400, description = "The body is not JSON, or the path or a header is malformed.", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 413, description = "The body is larger than the service accepts.", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 415, description = "The body is not sent as `application/json`.", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 401, description = "The caller is not signed in, or its token is unknown.", body = ProblemDetails, content_type = "application/problem+json"),
@@ -182,6 +183,7 @@ impl CheckFields for ChangePizzaPricesRequest {
         (status = 404, description = "There is no such pizza.", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 409, description = "The pizza is not at the version `If-Match` names, or a request with this idempotency key is still running.", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 422, description = "A field breaks its constraints (every broken one is listed), or a business rule or the lifecycle refuses the command.", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 500, description = "The service could not complete the request; the details are in its log.", body = ProblemDetails, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])),
 )]
@@ -220,6 +222,7 @@ pub async fn change_pizza_prices(
         (status = 404, description = "There is no such pizza.", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 409, description = "The pizza is not at the version `If-Match` names, or a request with this idempotency key is still running.", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 422, description = "A field breaks its constraints (every broken one is listed), or a business rule or the lifecycle refuses the command.", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 500, description = "The service could not complete the request; the details are in its log.", body = ProblemDetails, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])),
 )]
@@ -257,6 +260,7 @@ pub async fn mark_pizza_unavailable(
         (status = 404, description = "There is no such pizza.", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 409, description = "The pizza is not at the version `If-Match` names, or a request with this idempotency key is still running.", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 422, description = "A field breaks its constraints (every broken one is listed), or a business rule or the lifecycle refuses the command.", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 500, description = "The service could not complete the request; the details are in its log.", body = ProblemDetails, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])),
 )]

@@ -44,7 +44,9 @@ pub fn routes() -> OpenApiRouter<ApiState> {
     responses(
         (status = OK, description = "The OrderView row.", body = OrderView),
         (status = 400, description = "The key in the path is malformed.", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 401, description = "The bearer token is unknown (a request without one is served).", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 404, description = "There is no such order view.", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 500, description = "The service could not complete the request; the details are in its log.", body = ProblemDetails, content_type = "application/problem+json"),
     ),
 )]
 pub async fn get_order_by_id(
@@ -69,6 +71,7 @@ pub async fn get_order_by_id(
         (status = 401, description = "The caller is not signed in, or its token is unknown.", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 403, description = "The caller lacks the roles the query requires.", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 422, description = "The page or the page size is out of range.", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 500, description = "The service could not complete the request; the details are in its log.", body = ProblemDetails, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])),
 )]
@@ -93,6 +96,7 @@ pub async fn list_orders(
         (status = 401, description = "The caller is not signed in, or its token is unknown.", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 403, description = "The caller lacks the roles the query requires.", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 422, description = "The page or the page size is out of range.", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 500, description = "The service could not complete the request; the details are in its log.", body = ProblemDetails, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])),
 )]
@@ -114,7 +118,9 @@ pub async fn get_kitchen_queue(
     responses(
         (status = OK, description = "A page of MenuItem rows.", body = MenuItemPage),
         (status = 400, description = "A query parameter is malformed.", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 401, description = "The bearer token is unknown (a request without one is served).", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 422, description = "The page or the page size is out of range.", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 500, description = "The service could not complete the request; the details are in its log.", body = ProblemDetails, content_type = "application/problem+json"),
     ),
 )]
 pub async fn get_menu(
@@ -138,6 +144,7 @@ pub async fn get_menu(
         (status = 401, description = "The caller is not signed in, or its token is unknown.", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 403, description = "The caller lacks the roles the query requires.", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 422, description = "The page or the page size is out of range.", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 500, description = "The service could not complete the request; the details are in its log.", body = ProblemDetails, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])),
 )]
@@ -162,6 +169,7 @@ pub async fn list_pending_deliveries(
         (status = 401, description = "The caller is not signed in, or its token is unknown.", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 403, description = "The caller lacks the roles the query requires.", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 404, description = "There is no such customer profile.", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 500, description = "The service could not complete the request; the details are in its log.", body = ProblemDetails, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])),
 )]
