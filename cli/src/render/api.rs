@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 
 use serde::Serialize;
 
-use crate::model::{Aggregate, Command, Field, Model, QueryKind};
+use crate::model::{Aggregate, Command, Field, Model, QueryKind, Source};
 
 use super::view::Imports;
 
@@ -22,6 +22,64 @@ fn answer(status: u16, description: impl Into<String>) -> Answer {
         status,
         description: description.into(),
     }
+}
+
+/// An OpenAPI link from the answer to a command: an operation that takes the aggregate's id
+/// from the answer's body, so a client (or a stateful tester) knows what can follow.
+#[derive(Debug, Serialize)]
+struct Link {
+    /// The target's operation id, also the link's name.
+    operation_id: String,
+    /// The target's path parameter.
+    parameter: String,
+    /// The runtime expression of the value (`$response.body#/order_id`).
+    value: String,
+    description: String,
+}
+
+/// The links from every accepted command of `aggregate`: each command on an existing
+/// aggregate, and each query that finds a row its events key by the aggregate's id.
+fn links(model: &Model, aggregate: &Aggregate) -> Vec<Link> {
+    let value = format!("$response.body#/{}", aggregate.id.field);
+    let words = &aggregate.names.words;
+    let commands = aggregate
+        .commands
+        .iter()
+        .filter(|command| !command.creates)
+        .filter_map(|command| {
+            Some(Link {
+                operation_id: command.names.snake.clone(),
+                parameter: path_parameter(&command.http.path)?,
+                value: value.clone(),
+                description: format!("`{}` on this {words}.", command.names.name),
+            })
+        });
+    // A read model whose rows this aggregate's events key by its id.
+    let queries = model
+        .read_models
+        .iter()
+        .filter(|read_model| {
+            read_model.key.ty.rust == aggregate.id.type_name
+                && read_model.updates.iter().any(|update| {
+                    update.event.aggregate == aggregate.names.name
+                        && update.key_from == Source::AggregateId
+                })
+        })
+        .flat_map(|read_model| {
+            read_model
+                .queries
+                .iter()
+                .filter(|query| query.kind == QueryKind::Get)
+                .filter_map(|query| {
+                    Some(Link {
+                        operation_id: query.names.snake.clone(),
+                        parameter: path_parameter(&query.http.path)?,
+                        value: value.clone(),
+                        description: format!("The {} row of this {words}.", read_model.names.words),
+                    })
+                })
+        });
+    commands.chain(queries).collect()
 }
 
 /// A field whose value objects the request check walks into.
@@ -60,6 +118,8 @@ pub(crate) struct AggregateApiView<'a> {
     /// The answer type of its commands (`OrderAccepted`).
     accepted: String,
     commands: Vec<CommandApi<'a>>,
+    /// What may follow any accepted command of the aggregate.
+    links: Vec<Link>,
 }
 
 /// Whether the Rust type `rust` mentions a value object or an entity of `model`.
@@ -239,6 +299,7 @@ pub(crate) fn aggregate_api_view<'a>(
         imports: imports.finish(),
         accepted: format!("{}Accepted", aggregate.names.name),
         commands,
+        links: links(model, aggregate),
     }
 }
 

@@ -18,7 +18,7 @@ use pizzeria::generated::domain::types::PaymentMethod;
 use pizzeria::generated::domain::types::PizzaOrder;
 use pizzeria::generated::domain::types::Prices;
 use pizzeria::generated::domain::types::Size;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use axum::body::Body;
@@ -1677,14 +1677,17 @@ async fn the_openapi_document_lists_every_route() {
 
 /// Every operation documents the problems any request may get — 400 (a malformed header),
 /// 401 (an unknown bearer token, checked before anything else) and 500 — and answers an
-/// unknown token with that 401; and the `Idempotency-Key` and `If-Match` parameters state the
-/// rules the service holds them to.
+/// unknown token with that 401; every link of an answer names an operation and parameters it
+/// has; and the `Idempotency-Key` and `If-Match` parameters state the rules the service holds
+/// them to.
 #[tokio::test]
 async fn every_operation_documents_what_any_request_may_be_answered() {
     let app = app().await;
     let document = send(&app, "GET", "/openapi.json", None, None, None)
         .await
         .body;
+    let mut parameters: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    let mut links = Vec::new();
     for (path, item) in document["paths"]
         .as_object()
         .expect("the document lists paths")
@@ -1701,6 +1704,12 @@ async fn every_operation_documents_what_any_request_may_be_answered() {
                     "{name} does not document {status}"
                 );
             }
+            for response in responses.values() {
+                if let Some(found) = response["links"].as_object() {
+                    links.extend(found.values().map(|link| (name.clone(), link.clone())));
+                }
+            }
+            let mut names = BTreeSet::new();
             for parameter in operation["parameters"].as_array().into_iter().flatten() {
                 let parameter_name = parameter["name"].as_str().expect("a named parameter");
                 let rule = match parameter_name {
@@ -1714,7 +1723,10 @@ async fn every_operation_documents_what_any_request_may_be_answered() {
                         "{name}: {parameter_name}"
                     );
                 }
+                names.insert(parameter_name.to_owned());
             }
+            let id = operation["operationId"].as_str().expect("an operation id");
+            parameters.insert(id.to_owned(), names);
             let concrete = path
                 .split('/')
                 .map(|segment| {
@@ -1737,6 +1749,24 @@ async fn every_operation_documents_what_any_request_may_be_answered() {
             )
             .await;
             assert_problem(&answer, 401);
+        }
+    }
+    for (from, link) in links {
+        let target = link["operationId"]
+            .as_str()
+            .expect("a link names its operation");
+        let known = parameters
+            .get(target)
+            .unwrap_or_else(|| panic!("{from} links to {target}, which is no operation"));
+        for parameter in link["parameters"]
+            .as_object()
+            .expect("a link sets parameters")
+            .keys()
+        {
+            assert!(
+                known.contains(parameter),
+                "{from} links to {target} with {parameter}, which it does not take"
+            );
         }
     }
 }

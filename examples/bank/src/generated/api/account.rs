@@ -101,7 +101,12 @@ impl CheckFields for CreateAccountRequest {
         ("Idempotency-Key" = Option<String>, Header, description = "A key of your choosing: a repeated request with the same key is answered as the first, without running again."),
     ),
     responses(
-        (status = CREATED, description = "The command was accepted; the account's new version is the ETag.", body = AccountAccepted, headers(("ETag" = String, description = "The account's version, in quotes."))),
+        (status = CREATED, description = "The command was accepted; the account's new version is the ETag.", body = AccountAccepted, headers(("ETag" = String, description = "The account's version, in quotes.")), links(
+            ("deposit_money" = (operation_id = "deposit_money", parameters(("id" = "$response.body#/account_id")), description = "`DepositMoney` on this account.")),
+            ("withdraw_money" = (operation_id = "withdraw_money", parameters(("id" = "$response.body#/account_id")), description = "`WithdrawMoney` on this account.")),
+            ("close_account" = (operation_id = "close_account", parameters(("id" = "$response.body#/account_id")), description = "`CloseAccount` on this account.")),
+            ("get_account_balance" = (operation_id = "get_account_balance", parameters(("account_id" = "$response.body#/account_id")), description = "The account balance row of this account.")),
+        )),
         (status = 400, description = "The body is not JSON, or a header is malformed.", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 413, description = "The body is larger than the service accepts.", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 415, description = "The body is not sent as `application/json`.", body = ProblemDetails, content_type = "application/problem+json"),
@@ -169,7 +174,12 @@ impl CheckFields for DepositMoneyRequest {
         ("If-Match" = Option<String>, Header, description = "The ETag of an earlier answer: the command is refused (409) if the account has changed since."),
     ),
     responses(
-        (status = OK, description = "The command was accepted; the account's new version is the ETag.", body = AccountAccepted, headers(("ETag" = String, description = "The account's version, in quotes."))),
+        (status = OK, description = "The command was accepted; the account's new version is the ETag.", body = AccountAccepted, headers(("ETag" = String, description = "The account's version, in quotes.")), links(
+            ("deposit_money" = (operation_id = "deposit_money", parameters(("id" = "$response.body#/account_id")), description = "`DepositMoney` on this account.")),
+            ("withdraw_money" = (operation_id = "withdraw_money", parameters(("id" = "$response.body#/account_id")), description = "`WithdrawMoney` on this account.")),
+            ("close_account" = (operation_id = "close_account", parameters(("id" = "$response.body#/account_id")), description = "`CloseAccount` on this account.")),
+            ("get_account_balance" = (operation_id = "get_account_balance", parameters(("account_id" = "$response.body#/account_id")), description = "The account balance row of this account.")),
+        )),
         (status = 400, description = "The body is not JSON, or the path or a header is malformed.", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 413, description = "The body is larger than the service accepts.", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 415, description = "The body is not sent as `application/json`.", body = ProblemDetails, content_type = "application/problem+json"),
@@ -239,7 +249,12 @@ impl CheckFields for WithdrawMoneyRequest {
         ("If-Match" = Option<String>, Header, description = "The ETag of an earlier answer: the command is refused (409) if the account has changed since."),
     ),
     responses(
-        (status = OK, description = "The command was accepted; the account's new version is the ETag.", body = AccountAccepted, headers(("ETag" = String, description = "The account's version, in quotes."))),
+        (status = OK, description = "The command was accepted; the account's new version is the ETag.", body = AccountAccepted, headers(("ETag" = String, description = "The account's version, in quotes.")), links(
+            ("deposit_money" = (operation_id = "deposit_money", parameters(("id" = "$response.body#/account_id")), description = "`DepositMoney` on this account.")),
+            ("withdraw_money" = (operation_id = "withdraw_money", parameters(("id" = "$response.body#/account_id")), description = "`WithdrawMoney` on this account.")),
+            ("close_account" = (operation_id = "close_account", parameters(("id" = "$response.body#/account_id")), description = "`CloseAccount` on this account.")),
+            ("get_account_balance" = (operation_id = "get_account_balance", parameters(("account_id" = "$response.body#/account_id")), description = "The account balance row of this account.")),
+        )),
         (status = 400, description = "The body is not JSON, or the path or a header is malformed.", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 413, description = "The body is larger than the service accepts.", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 415, description = "The body is not sent as `application/json`.", body = ProblemDetails, content_type = "application/problem+json"),
@@ -278,7 +293,12 @@ pub async fn withdraw_money(
         ("If-Match" = Option<String>, Header, description = "The ETag of an earlier answer: the command is refused (409) if the account has changed since."),
     ),
     responses(
-        (status = OK, description = "The command was accepted; the account's new version is the ETag.", body = AccountAccepted, headers(("ETag" = String, description = "The account's version, in quotes."))),
+        (status = OK, description = "The command was accepted; the account's new version is the ETag.", body = AccountAccepted, headers(("ETag" = String, description = "The account's version, in quotes.")), links(
+            ("deposit_money" = (operation_id = "deposit_money", parameters(("id" = "$response.body#/account_id")), description = "`DepositMoney` on this account.")),
+            ("withdraw_money" = (operation_id = "withdraw_money", parameters(("id" = "$response.body#/account_id")), description = "`WithdrawMoney` on this account.")),
+            ("close_account" = (operation_id = "close_account", parameters(("id" = "$response.body#/account_id")), description = "`CloseAccount` on this account.")),
+            ("get_account_balance" = (operation_id = "get_account_balance", parameters(("account_id" = "$response.body#/account_id")), description = "The account balance row of this account.")),
+        )),
         (status = 400, description = "A header or the path is malformed.", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 401, description = "The bearer token is unknown (a request without one is served).", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 404, description = "There is no such account.", body = ProblemDetails, content_type = "application/problem+json"),

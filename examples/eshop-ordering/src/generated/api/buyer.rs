@@ -117,7 +117,9 @@ impl CheckFields for CreateBuyerRequest {
         ("Idempotency-Key" = Option<String>, Header, description = "A key of your choosing: a repeated request with the same key is answered as the first, without running again."),
     ),
     responses(
-        (status = CREATED, description = "The command was accepted; the buyer's new version is the ETag.", body = BuyerAccepted, headers(("ETag" = String, description = "The buyer's version, in quotes."))),
+        (status = CREATED, description = "The command was accepted; the buyer's new version is the ETag.", body = BuyerAccepted, headers(("ETag" = String, description = "The buyer's version, in quotes.")), links(
+            ("verify_or_add_payment_method" = (operation_id = "verify_or_add_payment_method", parameters(("id" = "$response.body#/buyer_id")), description = "`VerifyOrAddPaymentMethod` on this buyer.")),
+        )),
         (status = 400, description = "The body is not JSON, or a header is malformed.", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 413, description = "The body is larger than the service accepts.", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 415, description = "The body is not sent as `application/json`.", body = ProblemDetails, content_type = "application/problem+json"),
@@ -202,7 +204,9 @@ impl CheckFields for VerifyOrAddPaymentMethodRequest {
         ("If-Match" = Option<String>, Header, description = "The ETag of an earlier answer: the command is refused (409) if the buyer has changed since."),
     ),
     responses(
-        (status = OK, description = "The command was accepted; the buyer's new version is the ETag.", body = BuyerAccepted, headers(("ETag" = String, description = "The buyer's version, in quotes."))),
+        (status = OK, description = "The command was accepted; the buyer's new version is the ETag.", body = BuyerAccepted, headers(("ETag" = String, description = "The buyer's version, in quotes.")), links(
+            ("verify_or_add_payment_method" = (operation_id = "verify_or_add_payment_method", parameters(("id" = "$response.body#/buyer_id")), description = "`VerifyOrAddPaymentMethod` on this buyer.")),
+        )),
         (status = 400, description = "The body is not JSON, or the path or a header is malformed.", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 413, description = "The body is larger than the service accepts.", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 415, description = "The body is not sent as `application/json`.", body = ProblemDetails, content_type = "application/problem+json"),

@@ -136,7 +136,11 @@ impl CheckFields for CreateOrderRequest {
         ("Idempotency-Key" = String, Header, description = "Required: a key of your choosing, new for each order of business. A repeated request with the same key is answered as the first, without running again."),
     ),
     responses(
-        (status = CREATED, description = "The command was accepted; the order's new version is the ETag.", body = OrderAccepted, headers(("ETag" = String, description = "The order's version, in quotes."))),
+        (status = CREATED, description = "The command was accepted; the order's new version is the ETag.", body = OrderAccepted, headers(("ETag" = String, description = "The order's version, in quotes.")), links(
+            ("mark_order_as_paid" = (operation_id = "mark_order_as_paid", parameters(("id" = "$response.body#/order_id")), description = "`MarkOrderAsPaid` on this order.")),
+            ("ship_order" = (operation_id = "ship_order", parameters(("id" = "$response.body#/order_id")), description = "`ShipOrder` on this order.")),
+            ("get_order" = (operation_id = "get_order", parameters(("order_id" = "$response.body#/order_id")), description = "The order summary row of this order.")),
+        )),
         (status = 400, description = "The body is not JSON, or a header is malformed.", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 413, description = "The body is larger than the service accepts.", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 415, description = "The body is not sent as `application/json`.", body = ProblemDetails, content_type = "application/problem+json"),
@@ -178,7 +182,11 @@ pub async fn create_order(
         ("If-Match" = Option<String>, Header, description = "The ETag of an earlier answer: the command is refused (409) if the order has changed since."),
     ),
     responses(
-        (status = OK, description = "The command was accepted; the order's new version is the ETag.", body = OrderAccepted, headers(("ETag" = String, description = "The order's version, in quotes."))),
+        (status = OK, description = "The command was accepted; the order's new version is the ETag.", body = OrderAccepted, headers(("ETag" = String, description = "The order's version, in quotes.")), links(
+            ("mark_order_as_paid" = (operation_id = "mark_order_as_paid", parameters(("id" = "$response.body#/order_id")), description = "`MarkOrderAsPaid` on this order.")),
+            ("ship_order" = (operation_id = "ship_order", parameters(("id" = "$response.body#/order_id")), description = "`ShipOrder` on this order.")),
+            ("get_order" = (operation_id = "get_order", parameters(("order_id" = "$response.body#/order_id")), description = "The order summary row of this order.")),
+        )),
         (status = 400, description = "A header or the path is malformed.", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 401, description = "The bearer token is unknown (a request without one is served).", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 404, description = "There is no such order.", body = ProblemDetails, content_type = "application/problem+json"),
@@ -214,7 +222,11 @@ pub async fn mark_order_as_paid(
         ("If-Match" = Option<String>, Header, description = "The ETag of an earlier answer: the command is refused (409) if the order has changed since."),
     ),
     responses(
-        (status = OK, description = "The command was accepted; the order's new version is the ETag.", body = OrderAccepted, headers(("ETag" = String, description = "The order's version, in quotes."))),
+        (status = OK, description = "The command was accepted; the order's new version is the ETag.", body = OrderAccepted, headers(("ETag" = String, description = "The order's version, in quotes.")), links(
+            ("mark_order_as_paid" = (operation_id = "mark_order_as_paid", parameters(("id" = "$response.body#/order_id")), description = "`MarkOrderAsPaid` on this order.")),
+            ("ship_order" = (operation_id = "ship_order", parameters(("id" = "$response.body#/order_id")), description = "`ShipOrder` on this order.")),
+            ("get_order" = (operation_id = "get_order", parameters(("order_id" = "$response.body#/order_id")), description = "The order summary row of this order.")),
+        )),
         (status = 400, description = "A header or the path is malformed.", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 401, description = "The bearer token is unknown (a request without one is served).", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 404, description = "There is no such order.", body = ProblemDetails, content_type = "application/problem+json"),

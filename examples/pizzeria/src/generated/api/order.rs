@@ -129,7 +129,13 @@ impl CheckFields for PlaceOrderRequest {
         ("Idempotency-Key" = Option<String>, Header, description = "A key of your choosing: a repeated request with the same key is answered as the first, without running again."),
     ),
     responses(
-        (status = CREATED, description = "The command was accepted; the order's new version is the ETag.", body = OrderAccepted, headers(("ETag" = String, description = "The order's version, in quotes."))),
+        (status = CREATED, description = "The command was accepted; the order's new version is the ETag.", body = OrderAccepted, headers(("ETag" = String, description = "The order's version, in quotes.")), links(
+            ("start_cooking" = (operation_id = "start_cooking", parameters(("order_id" = "$response.body#/order_id")), description = "`StartCooking` on this order.")),
+            ("mark_order_ready" = (operation_id = "mark_order_ready", parameters(("order_id" = "$response.body#/order_id")), description = "`MarkOrderReady` on this order.")),
+            ("deliver_order" = (operation_id = "deliver_order", parameters(("id" = "$response.body#/order_id")), description = "`DeliverOrder` on this order.")),
+            ("cancel_order" = (operation_id = "cancel_order", parameters(("id" = "$response.body#/order_id")), description = "`CancelOrder` on this order.")),
+            ("get_order_by_id" = (operation_id = "get_order_by_id", parameters(("order_id" = "$response.body#/order_id")), description = "The order view row of this order.")),
+        )),
         (status = 400, description = "The body is not JSON, or a header is malformed.", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 413, description = "The body is larger than the service accepts.", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 415, description = "The body is not sent as `application/json`.", body = ProblemDetails, content_type = "application/problem+json"),
@@ -201,7 +207,13 @@ impl CheckFields for StartCookingRequest {
         ("If-Match" = Option<String>, Header, description = "The ETag of an earlier answer: the command is refused (409) if the order has changed since."),
     ),
     responses(
-        (status = OK, description = "The command was accepted; the order's new version is the ETag.", body = OrderAccepted, headers(("ETag" = String, description = "The order's version, in quotes."))),
+        (status = OK, description = "The command was accepted; the order's new version is the ETag.", body = OrderAccepted, headers(("ETag" = String, description = "The order's version, in quotes.")), links(
+            ("start_cooking" = (operation_id = "start_cooking", parameters(("order_id" = "$response.body#/order_id")), description = "`StartCooking` on this order.")),
+            ("mark_order_ready" = (operation_id = "mark_order_ready", parameters(("order_id" = "$response.body#/order_id")), description = "`MarkOrderReady` on this order.")),
+            ("deliver_order" = (operation_id = "deliver_order", parameters(("id" = "$response.body#/order_id")), description = "`DeliverOrder` on this order.")),
+            ("cancel_order" = (operation_id = "cancel_order", parameters(("id" = "$response.body#/order_id")), description = "`CancelOrder` on this order.")),
+            ("get_order_by_id" = (operation_id = "get_order_by_id", parameters(("order_id" = "$response.body#/order_id")), description = "The order view row of this order.")),
+        )),
         (status = 400, description = "The body is not JSON, or the path or a header is malformed.", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 413, description = "The body is larger than the service accepts.", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 415, description = "The body is not sent as `application/json`.", body = ProblemDetails, content_type = "application/problem+json"),
@@ -242,7 +254,13 @@ pub async fn start_cooking(
         ("If-Match" = Option<String>, Header, description = "The ETag of an earlier answer: the command is refused (409) if the order has changed since."),
     ),
     responses(
-        (status = OK, description = "The command was accepted; the order's new version is the ETag.", body = OrderAccepted, headers(("ETag" = String, description = "The order's version, in quotes."))),
+        (status = OK, description = "The command was accepted; the order's new version is the ETag.", body = OrderAccepted, headers(("ETag" = String, description = "The order's version, in quotes.")), links(
+            ("start_cooking" = (operation_id = "start_cooking", parameters(("order_id" = "$response.body#/order_id")), description = "`StartCooking` on this order.")),
+            ("mark_order_ready" = (operation_id = "mark_order_ready", parameters(("order_id" = "$response.body#/order_id")), description = "`MarkOrderReady` on this order.")),
+            ("deliver_order" = (operation_id = "deliver_order", parameters(("id" = "$response.body#/order_id")), description = "`DeliverOrder` on this order.")),
+            ("cancel_order" = (operation_id = "cancel_order", parameters(("id" = "$response.body#/order_id")), description = "`CancelOrder` on this order.")),
+            ("get_order_by_id" = (operation_id = "get_order_by_id", parameters(("order_id" = "$response.body#/order_id")), description = "The order view row of this order.")),
+        )),
         (status = 400, description = "A header or the path is malformed.", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 401, description = "The caller is not signed in, or its token is unknown.", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 403, description = "The caller lacks the role `kitchen`.", body = ProblemDetails, content_type = "application/problem+json"),
@@ -280,7 +298,13 @@ pub async fn mark_order_ready(
         ("If-Match" = Option<String>, Header, description = "The ETag of an earlier answer: the command is refused (409) if the order has changed since."),
     ),
     responses(
-        (status = OK, description = "The command was accepted; the order's new version is the ETag.", body = OrderAccepted, headers(("ETag" = String, description = "The order's version, in quotes."))),
+        (status = OK, description = "The command was accepted; the order's new version is the ETag.", body = OrderAccepted, headers(("ETag" = String, description = "The order's version, in quotes.")), links(
+            ("start_cooking" = (operation_id = "start_cooking", parameters(("order_id" = "$response.body#/order_id")), description = "`StartCooking` on this order.")),
+            ("mark_order_ready" = (operation_id = "mark_order_ready", parameters(("order_id" = "$response.body#/order_id")), description = "`MarkOrderReady` on this order.")),
+            ("deliver_order" = (operation_id = "deliver_order", parameters(("id" = "$response.body#/order_id")), description = "`DeliverOrder` on this order.")),
+            ("cancel_order" = (operation_id = "cancel_order", parameters(("id" = "$response.body#/order_id")), description = "`CancelOrder` on this order.")),
+            ("get_order_by_id" = (operation_id = "get_order_by_id", parameters(("order_id" = "$response.body#/order_id")), description = "The order view row of this order.")),
+        )),
         (status = 400, description = "A header or the path is malformed.", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 401, description = "The caller is not signed in, or its token is unknown.", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 403, description = "The caller lacks the role `delivery`.", body = ProblemDetails, content_type = "application/problem+json"),
@@ -349,7 +373,13 @@ impl CheckFields for CancelOrderRequest {
         ("If-Match" = Option<String>, Header, description = "The ETag of an earlier answer: the command is refused (409) if the order has changed since."),
     ),
     responses(
-        (status = OK, description = "The command was accepted; the order's new version is the ETag.", body = OrderAccepted, headers(("ETag" = String, description = "The order's version, in quotes."))),
+        (status = OK, description = "The command was accepted; the order's new version is the ETag.", body = OrderAccepted, headers(("ETag" = String, description = "The order's version, in quotes.")), links(
+            ("start_cooking" = (operation_id = "start_cooking", parameters(("order_id" = "$response.body#/order_id")), description = "`StartCooking` on this order.")),
+            ("mark_order_ready" = (operation_id = "mark_order_ready", parameters(("order_id" = "$response.body#/order_id")), description = "`MarkOrderReady` on this order.")),
+            ("deliver_order" = (operation_id = "deliver_order", parameters(("id" = "$response.body#/order_id")), description = "`DeliverOrder` on this order.")),
+            ("cancel_order" = (operation_id = "cancel_order", parameters(("id" = "$response.body#/order_id")), description = "`CancelOrder` on this order.")),
+            ("get_order_by_id" = (operation_id = "get_order_by_id", parameters(("order_id" = "$response.body#/order_id")), description = "The order view row of this order.")),
+        )),
         (status = 400, description = "The body is not JSON, or the path or a header is malformed.", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 413, description = "The body is larger than the service accepts.", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 415, description = "The body is not sent as `application/json`.", body = ProblemDetails, content_type = "application/problem+json"),

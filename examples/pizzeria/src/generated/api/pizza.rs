@@ -103,7 +103,11 @@ impl CheckFields for AddPizzaToMenuRequest {
         ("Idempotency-Key" = Option<String>, Header, description = "A key of your choosing: a repeated request with the same key is answered as the first, without running again."),
     ),
     responses(
-        (status = CREATED, description = "The command was accepted; the pizza's new version is the ETag.", body = PizzaAccepted, headers(("ETag" = String, description = "The pizza's version, in quotes."))),
+        (status = CREATED, description = "The command was accepted; the pizza's new version is the ETag.", body = PizzaAccepted, headers(("ETag" = String, description = "The pizza's version, in quotes.")), links(
+            ("change_pizza_prices" = (operation_id = "change_pizza_prices", parameters(("id" = "$response.body#/pizza_id")), description = "`ChangePizzaPrices` on this pizza.")),
+            ("mark_pizza_unavailable" = (operation_id = "mark_pizza_unavailable", parameters(("id" = "$response.body#/pizza_id")), description = "`MarkPizzaUnavailable` on this pizza.")),
+            ("mark_pizza_available" = (operation_id = "mark_pizza_available", parameters(("id" = "$response.body#/pizza_id")), description = "`MarkPizzaAvailable` on this pizza.")),
+        )),
         (status = 400, description = "The body is not JSON, or a header is malformed.", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 413, description = "The body is larger than the service accepts.", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 415, description = "The body is not sent as `application/json`.", body = ProblemDetails, content_type = "application/problem+json"),
@@ -174,7 +178,11 @@ impl CheckFields for ChangePizzaPricesRequest {
         ("If-Match" = Option<String>, Header, description = "The ETag of an earlier answer: the command is refused (409) if the pizza has changed since."),
     ),
     responses(
-        (status = OK, description = "The command was accepted; the pizza's new version is the ETag.", body = PizzaAccepted, headers(("ETag" = String, description = "The pizza's version, in quotes."))),
+        (status = OK, description = "The command was accepted; the pizza's new version is the ETag.", body = PizzaAccepted, headers(("ETag" = String, description = "The pizza's version, in quotes.")), links(
+            ("change_pizza_prices" = (operation_id = "change_pizza_prices", parameters(("id" = "$response.body#/pizza_id")), description = "`ChangePizzaPrices` on this pizza.")),
+            ("mark_pizza_unavailable" = (operation_id = "mark_pizza_unavailable", parameters(("id" = "$response.body#/pizza_id")), description = "`MarkPizzaUnavailable` on this pizza.")),
+            ("mark_pizza_available" = (operation_id = "mark_pizza_available", parameters(("id" = "$response.body#/pizza_id")), description = "`MarkPizzaAvailable` on this pizza.")),
+        )),
         (status = 400, description = "The body is not JSON, or the path or a header is malformed.", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 413, description = "The body is larger than the service accepts.", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 415, description = "The body is not sent as `application/json`.", body = ProblemDetails, content_type = "application/problem+json"),
@@ -215,7 +223,11 @@ pub async fn change_pizza_prices(
         ("If-Match" = Option<String>, Header, description = "The ETag of an earlier answer: the command is refused (409) if the pizza has changed since."),
     ),
     responses(
-        (status = OK, description = "The command was accepted; the pizza's new version is the ETag.", body = PizzaAccepted, headers(("ETag" = String, description = "The pizza's version, in quotes."))),
+        (status = OK, description = "The command was accepted; the pizza's new version is the ETag.", body = PizzaAccepted, headers(("ETag" = String, description = "The pizza's version, in quotes.")), links(
+            ("change_pizza_prices" = (operation_id = "change_pizza_prices", parameters(("id" = "$response.body#/pizza_id")), description = "`ChangePizzaPrices` on this pizza.")),
+            ("mark_pizza_unavailable" = (operation_id = "mark_pizza_unavailable", parameters(("id" = "$response.body#/pizza_id")), description = "`MarkPizzaUnavailable` on this pizza.")),
+            ("mark_pizza_available" = (operation_id = "mark_pizza_available", parameters(("id" = "$response.body#/pizza_id")), description = "`MarkPizzaAvailable` on this pizza.")),
+        )),
         (status = 400, description = "A header or the path is malformed.", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 401, description = "The caller is not signed in, or its token is unknown.", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 403, description = "The caller lacks the role `kitchen`.", body = ProblemDetails, content_type = "application/problem+json"),
@@ -253,7 +265,11 @@ pub async fn mark_pizza_unavailable(
         ("If-Match" = Option<String>, Header, description = "The ETag of an earlier answer: the command is refused (409) if the pizza has changed since."),
     ),
     responses(
-        (status = OK, description = "The command was accepted; the pizza's new version is the ETag.", body = PizzaAccepted, headers(("ETag" = String, description = "The pizza's version, in quotes."))),
+        (status = OK, description = "The command was accepted; the pizza's new version is the ETag.", body = PizzaAccepted, headers(("ETag" = String, description = "The pizza's version, in quotes.")), links(
+            ("change_pizza_prices" = (operation_id = "change_pizza_prices", parameters(("id" = "$response.body#/pizza_id")), description = "`ChangePizzaPrices` on this pizza.")),
+            ("mark_pizza_unavailable" = (operation_id = "mark_pizza_unavailable", parameters(("id" = "$response.body#/pizza_id")), description = "`MarkPizzaUnavailable` on this pizza.")),
+            ("mark_pizza_available" = (operation_id = "mark_pizza_available", parameters(("id" = "$response.body#/pizza_id")), description = "`MarkPizzaAvailable` on this pizza.")),
+        )),
         (status = 400, description = "A header or the path is malformed.", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 401, description = "The caller is not signed in, or its token is unknown.", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 403, description = "The caller lacks the role `kitchen`.", body = ProblemDetails, content_type = "application/problem+json"),
