@@ -31,7 +31,13 @@ fn schema_attribute(value: &Value, _: &HashMap<String, Value>) -> Result<Value> 
             .map(ToOwned::to_owned)
     };
     let map = kind(value).as_deref() == Some("map");
-    let mut arguments = super::samples::Constraints::parse(&validate).schema_arguments(map);
+    let spec = value
+        .get("ty")
+        .and_then(|ty| ty.get("spec"))
+        .and_then(Value::as_str);
+    let decimal = matches!(spec, Some("Decimal" | "Option<Decimal>"));
+    let mut arguments =
+        super::samples::Constraints::parse(&validate).schema_arguments(map, decimal);
     match value.get("example") {
         Some(Value::String(text)) => arguments.push(format!("example = {}", rust_literal(text))),
         Some(example @ (Value::Number(_) | Value::Bool(_))) => {

@@ -25,6 +25,10 @@ pub(crate) struct Constraints {
     email: bool,
 }
 
+/// 2^96: the magnitude from which a JSON number does not fit a `Decimal` (whose largest value
+/// is 2^96 - 1), as the `f64` the service reads it as.
+const DECIMAL_LIMIT: f64 = 79_228_162_514_264_337_593_543_950_336.0;
+
 /// A bound of `range(...)`.
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Number {
@@ -56,7 +60,11 @@ impl Number {
 impl Constraints {
     /// The arguments of the `#[schema(...)]` attribute (utoipa) that documents these
     /// constraints in the OpenAPI document: `min_length = 2`, `pattern = "…"`, `minimum = 1`.
-    pub(crate) fn schema_arguments(&self, map: bool) -> Vec<String> {
+    ///
+    /// A `Decimal` (`decimal`) also gets the bounds of the type where the spec sets none as
+    /// tight: the service reads a JSON number as an `f64` and refuses (422) one whose
+    /// magnitude reaches 2^96, beyond `Decimal::MAX`.
+    pub(crate) fn schema_arguments(&self, map: bool, decimal: bool) -> Vec<String> {
         let mut arguments = Vec::new();
         let mut push = |key: &str, value: Option<String>| {
             if let Some(value) = value {
@@ -73,6 +81,16 @@ impl Constraints {
         }
         push("minimum", self.range.0.map(Number::literal));
         push("maximum", self.range.1.map(Number::literal));
+        if decimal {
+            let limit = DECIMAL_LIMIT;
+            let within = |bound: Option<Number>| bound.is_some_and(|b| b.as_f64().abs() < limit);
+            if !within(self.range.0) {
+                push("exclusive_minimum", Some(format!("{:?}", -limit)));
+            }
+            if !within(self.range.1) {
+                push("exclusive_maximum", Some(format!("{limit:?}")));
+            }
+        }
         push(
             "pattern",
             self.pattern.as_deref().map(super::filters::rust_literal),
@@ -645,6 +663,33 @@ mod tests {
         );
         assert_eq!(parsed.pattern.as_deref(), Some("^[0-9]{5}$"));
         assert!(parsed.email);
+    }
+
+    /// A `Decimal` is documented with the bounds the service holds a JSON number to (its
+    /// magnitude below 2^96), unless the spec's own bound on that side is tighter.
+    #[test]
+    fn decimals_are_documented_within_what_a_decimal_holds() {
+        let limit = "7.922816251426434e28";
+        assert_eq!(
+            constraints(&[]).schema_arguments(false, true),
+            [
+                format!("exclusive_minimum = -{limit}"),
+                format!("exclusive_maximum = {limit}")
+            ]
+        );
+        assert_eq!(
+            constraints(&["range(min = 0.01)"]).schema_arguments(false, true),
+            [
+                "minimum = 0.01".to_owned(),
+                format!("exclusive_maximum = {limit}")
+            ]
+        );
+        assert_eq!(
+            constraints(&["range(min = 0, max = 100)"]).schema_arguments(false, true),
+            ["minimum = 0", "maximum = 100"]
+        );
+        assert!(constraints(&[]).schema_arguments(false, false).is_empty());
+        assert_eq!(DECIMAL_LIMIT, 2_f64.powi(96));
     }
 
     #[test]

@@ -64,7 +64,7 @@ pub struct CreateAccountRequest {
     /// The new account's id.
     pub account_id: AccountId,
     /// The initial balance, 0 or more. (The example is an empty account, which may close.)
-    #[schema(minimum = 0, example = 0)]
+    #[schema(minimum = 0, exclusive_maximum = 7.922816251426434e28, example = 0)]
     pub balance: Decimal,
 }
 
@@ -135,7 +135,11 @@ pub async fn create_account(
 #[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
 pub struct DepositMoneyRequest {
     /// How much comes in; more than zero.
-    #[schema(minimum = 0.01, example = 25.5)]
+    #[schema(
+        minimum = 0.01,
+        exclusive_maximum = 7.922816251426434e28,
+        example = 25.5
+    )]
     pub amount: Decimal,
 }
 
@@ -210,7 +214,7 @@ pub async fn deposit_money(
 #[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
 pub struct WithdrawMoneyRequest {
     /// How much goes out; more than zero.
-    #[schema(minimum = 0.01)]
+    #[schema(minimum = 0.01, exclusive_maximum = 7.922816251426434e28)]
     pub amount: Decimal,
 }
 

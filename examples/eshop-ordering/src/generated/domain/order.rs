@@ -53,11 +53,11 @@ pub struct OrderItem {
     picture_url: Option<String>,
     /// Price of one unit.
     #[validate(range(min = 0))]
-    #[schema(minimum = 0)]
+    #[schema(minimum = 0, exclusive_maximum = 7.922816251426434e28)]
     unit_price: Decimal,
     /// Discount on the line; the higher one wins when lines merge.
     #[validate(range(min = 0))]
-    #[schema(minimum = 0)]
+    #[schema(minimum = 0, exclusive_maximum = 7.922816251426434e28)]
     discount: Decimal,
     /// How many units.
     #[validate(range(min = 1))]
