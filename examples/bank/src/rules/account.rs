@@ -2,7 +2,8 @@
 //! overwrites it: it is yours.
 //!
 //! The rules of the document that need arithmetic: a deposit or withdrawal records the
-//! balance it leaves ("the deposit rule adds the amount to the current balance"), a
+//! balance it leaves ("the deposit rule adds the amount to the current balance"; one that
+//! would take it past the largest amount a `Decimal` holds is refused), a
 //! withdrawal larger than the balance is refused ("Insufficient funds"), and an account
 //! closes only at zero balance ("Cannot close account with positive balance"). That nothing
 //! moves on a closed account is the lifecycle's `from = ["Open"]`; that amounts are positive is
@@ -27,6 +28,17 @@ fn set_balance(events: &mut [AccountEvent], after: Decimal) {
     }
 }
 
+/// The balance after depositing `amount` on `balance`, or the refusal when it would be more
+/// than an account can hold (`Decimal::MAX`).
+pub fn after_deposit(balance: Decimal, amount: Decimal) -> Result<Decimal, AccountError> {
+    balance.checked_add(amount).ok_or_else(|| {
+        AccountError::rejected(format!(
+            "The balance cannot exceed {}: balance {balance}, deposit {amount}",
+            Decimal::MAX
+        ))
+    })
+}
+
 /// The balance left after withdrawing `amount` from `balance`, or the refusal.
 pub fn after_withdrawal(balance: Decimal, amount: Decimal) -> Result<Decimal, AccountError> {
     if amount > balance {
@@ -44,7 +56,8 @@ impl AccountRules for Rules {
         _context: &seedwork::CommandContext<'_, Account>,
         mut proposed: Vec<AccountEvent>,
     ) -> Result<Vec<AccountEvent>, AccountError> {
-        set_balance(&mut proposed, state.balance + command.amount);
+        let after = after_deposit(state.balance, command.amount)?;
+        set_balance(&mut proposed, after);
         Ok(proposed)
     }
 
@@ -125,6 +138,23 @@ mod tests {
             })
             .await;
         withdrawn.then_state(|account| assert_eq!(account.balance, Decimal::from(60)));
+    }
+
+    /// A deposit that would overflow the balance is refused, not a panic (a 500 over HTTP).
+    #[tokio::test]
+    async fn a_deposit_past_the_largest_balance_is_refused() {
+        let id = AccountId::from(String::from("account123"));
+        AggregateTest::<Account>::event_sourced(id.clone(), ())
+            .given([AccountEvent::AccountCreated {
+                balance: Decimal::from_i128_with_scale(79 * 10_i128.pow(27), 0),
+            }])
+            .await
+            .when(DepositMoney {
+                account_id: id,
+                amount: Decimal::from_i128_with_scale(10_i128.pow(27), 0),
+            })
+            .await
+            .then_error(ErrorKind::Domain);
     }
 
     #[tokio::test]

@@ -27,13 +27,16 @@ pub fn merge_lines(items: &[OrderItem]) -> Result<Vec<OrderItem>, OrderError> {
         {
             Some(index) => {
                 let line = &merged[index];
+                let units = line.units().checked_add(item.units()).ok_or_else(|| {
+                    OrderError::invalid("order_items", "too many units of one product")
+                })?;
                 let combined = OrderItem::new(
                     line.product_id(),
                     line.product_name().clone(),
                     line.picture_url().clone(),
                     line.unit_price(),
                     line.discount().max(item.discount()),
-                    line.units() + item.units(),
+                    units,
                 )
                 .map_err(|error| OrderError::invalid("order_items", error.to_string()))?;
                 merged[index] = combined;
@@ -44,12 +47,17 @@ pub fn merge_lines(items: &[OrderItem]) -> Result<Vec<OrderItem>, OrderError> {
     Ok(merged)
 }
 
-/// What `items` cost: each line's units at its unit price, less the line's discount.
-pub fn total(items: &[OrderItem]) -> Decimal {
-    items
-        .iter()
-        .map(|item| item.unit_price() * Decimal::from(item.units()) - item.discount())
-        .sum()
+/// What `items` cost: each line's units at its unit price, less the line's discount; refused
+/// when a line or the sum is beyond what a `Decimal` holds.
+pub fn total(items: &[OrderItem]) -> Result<Decimal, OrderError> {
+    let too_large = || OrderError::invalid("order_items", "the order's total is too large");
+    items.iter().try_fold(Decimal::ZERO, |sum, item| {
+        item.unit_price()
+            .checked_mul(Decimal::from(item.units()))
+            .and_then(|price| price.checked_sub(item.discount()))
+            .and_then(|line| sum.checked_add(line))
+            .ok_or_else(too_large)
+    })
 }
 
 impl OrderRules for Rules {
@@ -67,7 +75,7 @@ impl OrderRules for Rules {
             ));
         }
         let lines = merge_lines(&command.order_items)?;
-        let cost = total(&lines);
+        let cost = total(&lines)?;
         for event in &mut proposed {
             if let OrderEvent::OrderStarted {
                 order_date,
@@ -113,6 +121,27 @@ mod tests {
     #[test]
     fn the_total_is_the_lines_at_their_prices_less_discounts() {
         let lines = [item(1, 10, 3, 3), item(2, 5, 0, 1)];
-        assert_eq!(total(&lines), Decimal::from(32));
+        assert_eq!(total(&lines).ok(), Some(Decimal::from(32)));
+    }
+
+    /// Amounts beyond what a `Decimal` holds are refused as invalid, not a panic (a 500 over
+    /// HTTP): units of one product that overflow, a price times units, a sum of lines.
+    #[test]
+    fn totals_too_large_for_a_decimal_are_refused() {
+        let huge = |product_id: i32, units: i32| {
+            OrderItem::new(
+                product_id,
+                "huge".to_owned(),
+                None,
+                Decimal::MAX,
+                Decimal::ZERO,
+                units,
+            )
+            .expect("a valid line")
+        };
+        assert!(merge_lines(&[item(1, 1, 0, i32::MAX), item(1, 1, 0, 1)]).is_err());
+        assert!(total(&[huge(1, 2)]).is_err());
+        assert!(total(&[huge(1, 1), huge(2, 1)]).is_err());
+        assert_eq!(total(&[huge(1, 1)]).ok(), Some(Decimal::MAX));
     }
 }
