@@ -18,6 +18,7 @@
 mod cqrs_bank;
 mod driver;
 mod pgwire;
+mod prototype;
 mod raw;
 mod report;
 mod seedwork_bank;
@@ -35,7 +36,7 @@ use crate::cqrs_bank::{CqrsMem, CqrsPostgres};
 use crate::driver::{Bank, Target, Timing};
 use crate::raw::RawSqlite;
 use crate::report::{Check, LoadTime, Run, Throughput, Trips};
-use crate::seedwork_bank::{SeedworkMediator, SeedworkRepository};
+use crate::seedwork_bank::{SeedworkCached, SeedworkMediator, SeedworkRepository};
 use crate::workload::{Cmd, Contended, Outcome, SplitMix64, State, Workload};
 
 /// The seed of the workload; the warm-up and counting workloads use the next ones.
@@ -101,6 +102,8 @@ enum Side {
     Cqrs,
     /// Hand-written sqlx.
     Raw,
+    /// The what-if repository of `prototype.rs`; runs only when `--sides` names it.
+    Prototype,
 }
 
 impl Side {
@@ -110,6 +113,7 @@ impl Side {
             Side::Mediator => "seedwork mediator",
             Side::Cqrs => "cqrs-es",
             Side::Raw => "raw sqlx",
+            Side::Prototype => "prototype cached state",
         }
     }
 }
@@ -129,13 +133,15 @@ struct Options {
     loads: usize,
     no_ping: bool,
     sides: Option<Vec<String>>,
+    modes: Vec<Mode>,
 }
 
 const USAGE: &str =
     "usage: seedwork-runtime-bench [--scenarios s1,s2,s3,s4] [--accounts N] [--commands N]
        [--contended N] [--lengths 1000,5000,10000] [--loads N] [--json FILE] [--swap]
        [--sqlite-dir DIR] [--no-ping-variant true|false]
-       [--sides seedwork-repository,seedwork-mediator,cqrs-es,raw-sqlx] (for profiling one side)
+       [--sides seedwork-repository,seedwork-mediator,cqrs-es,raw-sqlx,prototype-cached-state]
+       [--modes 1,8,contended] (to profile one side or one mode)
    or: seedwork-runtime-bench summarize FILE...
 PostgreSQL (S2, S4) is at SEEDWORK_TEST_POSTGRES_URL.";
 
@@ -158,6 +164,7 @@ impl Options {
             loads: 30,
             no_ping: true,
             sides: None,
+            modes: Mode::ALL.to_vec(),
         };
         while let Some(flag) = args.next() {
             let mut value = || args.next().ok_or_else(|| format!("{flag} needs a value"));
@@ -189,6 +196,17 @@ impl Options {
                 }
                 "--json" => options.json = Some(PathBuf::from(value()?)),
                 "--swap" => options.swap = true,
+                "--modes" => {
+                    options.modes = value()?
+                        .split(',')
+                        .map(|mode| match mode.trim() {
+                            "1" => Ok(Mode::One),
+                            "8" => Ok(Mode::Eight),
+                            "contended" => Ok(Mode::Contended),
+                            other => Err(format!("--modes: {other:?} is not 1, 8 or contended")),
+                        })
+                        .collect::<Result<_, _>>()?
+                }
                 "--sides" => {
                     options.sides = Some(
                         value()?
@@ -342,12 +360,11 @@ impl Harness {
         let mut sides: Vec<Side> = sides
             .iter()
             .copied()
-            .filter(|side| {
-                self.options.sides.as_ref().is_none_or(|wanted| {
-                    wanted
-                        .iter()
-                        .any(|name| *name == side.label().replace(' ', "-"))
-                })
+            .filter(|side| match &self.options.sides {
+                Some(wanted) => wanted
+                    .iter()
+                    .any(|name| *name == side.label().replace(' ', "-")),
+                None => *side != Side::Prototype,
             })
             .collect();
         if self.options.swap {
@@ -481,13 +498,24 @@ impl Harness {
     }
 
     async fn s1(&mut self) -> Result<(), String> {
-        for mode in Mode::ALL {
+        for mode in self.options.modes.clone() {
             let mut finals = Vec::new();
-            for side in self.order(&[Side::Repository, Side::Mediator, Side::Cqrs]) {
+            let sides = [
+                Side::Repository,
+                Side::Mediator,
+                Side::Prototype,
+                Side::Cqrs,
+            ];
+            for side in self.order(&sides) {
                 let states = match side {
                     Side::Repository => {
                         let store = Arc::new(seedwork::InMemoryEventStore::default());
                         let bank = Arc::new(SeedworkRepository::new(store, None));
+                        self.measure("S1", mode, side, bank, None).await?
+                    }
+                    Side::Prototype => {
+                        let store = Arc::new(seedwork::InMemoryEventStore::default());
+                        let bank = Arc::new(SeedworkCached::new(store));
                         self.measure("S1", mode, side, bank, None).await?
                     }
                     Side::Mediator => {
@@ -523,23 +551,31 @@ impl Harness {
             variants.push(("S2 no ping", false));
         }
         for (scenario, ping) in variants {
-            for mode in Mode::ALL {
+            for mode in self.options.modes.clone() {
                 let mut finals = Vec::new();
                 // The mediator adds the same client-side work whatever the pool does: the
                 // variant without pings compares the repository only, to keep runs short.
                 let sides: &[Side] = if ping {
-                    &[Side::Repository, Side::Mediator, Side::Cqrs]
+                    &[
+                        Side::Repository,
+                        Side::Mediator,
+                        Side::Prototype,
+                        Side::Cqrs,
+                    ]
                 } else {
-                    &[Side::Repository, Side::Cqrs]
+                    &[Side::Repository, Side::Prototype, Side::Cqrs]
                 };
                 for side in self.order(sides) {
                     let states = match side {
-                        Side::Repository | Side::Mediator => {
+                        Side::Repository | Side::Mediator | Side::Prototype => {
                             let store = postgres.fresh_seedwork(&postgres.direct, ping).await?;
                             let pool = store.pool().clone();
                             let store: Arc<dyn EventStore> = Arc::new(store);
                             let states = if side == Side::Repository {
                                 let bank = Arc::new(SeedworkRepository::new(store, None));
+                                self.measure(scenario, mode, side, bank, None).await?
+                            } else if side == Side::Prototype {
+                                let bank = Arc::new(SeedworkCached::new(store));
                                 self.measure(scenario, mode, side, bank, None).await?
                             } else {
                                 let bank = Arc::new(SeedworkMediator::new(store));
@@ -661,16 +697,17 @@ impl Harness {
 
     async fn s3(&mut self) -> Result<(), String> {
         let dir = self.options.sqlite_dir.clone();
-        for mode in Mode::ALL {
+        for mode in self.options.modes.clone() {
             let mut finals = Vec::new();
-            for side in self.order(&[Side::Repository, Side::Mediator, Side::Raw]) {
+            for side in self.order(&[Side::Repository, Side::Mediator, Side::Prototype, Side::Raw])
+            {
                 let path = fresh_file(
                     &dir,
                     &format!("{}-{:?}", side.label().replace(' ', "-"), mode),
                 )?;
                 let url = format!("sqlite://{}", path.display());
                 let states = match side {
-                    Side::Repository | Side::Mediator => {
+                    Side::Repository | Side::Mediator | Side::Prototype => {
                         let store = SqliteStore::connect(&url)
                             .await
                             .map_err(|error| format!("opening {url}: {error}"))?;
@@ -678,6 +715,9 @@ impl Harness {
                         let store: Arc<dyn EventStore> = Arc::new(store);
                         let states = if side == Side::Repository {
                             let bank = Arc::new(SeedworkRepository::new(store, None));
+                            self.measure("S3", mode, side, bank, None).await?
+                        } else if side == Side::Prototype {
+                            let bank = Arc::new(SeedworkCached::new(store));
                             self.measure("S3", mode, side, bank, None).await?
                         } else {
                             let bank = Arc::new(SeedworkMediator::new(store));
@@ -815,8 +855,10 @@ impl Harness {
             }
             let mut plain = Vec::with_capacity(self.options.loads);
             let mut snapshotted = Vec::with_capacity(self.options.loads);
-            for _ in 0..self.options.loads {
-                for snapshots in [false, true] {
+            // One kind of load after the other, snapshots first: the garbage a long replay
+            // leaves (thousands of freed JSON values) must not be billed to the next load.
+            for snapshots in [true, false] {
+                for _ in 0..self.options.loads {
                     let before = Instant::now();
                     let loaded = load(&key, snapshots).await?;
                     let took = before.elapsed().as_secs_f64() * 1e6;

@@ -160,8 +160,22 @@ fn cell(values: &mut [f64], digits: usize) -> String {
 /// The sides each scenario compares, the baseline last.
 fn comparisons(scenario: &str) -> (&'static [&'static str], &'static str) {
     match scenario {
-        "S3" => (&["seedwork repository", "seedwork mediator"], "raw sqlx"),
-        _ => (&["seedwork repository", "seedwork mediator"], "cqrs-es"),
+        "S3" => (
+            &[
+                "seedwork repository",
+                "seedwork mediator",
+                "prototype cached state",
+            ],
+            "raw sqlx",
+        ),
+        _ => (
+            &[
+                "seedwork repository",
+                "seedwork mediator",
+                "prototype cached state",
+            ],
+            "cqrs-es",
+        ),
     }
 }
 
@@ -516,13 +530,35 @@ fn checks_list(out: &mut String, runs: &[Run]) {
          outcome of every command, events, versions 1..n, loaded state; the sides' final states against each other).",
         total - failed.len()
     );
-    for check in failed {
+    // One line per scenario, mode and side, however many runs it failed in.
+    let mut reported: Vec<(&str, &str, &str)> = Vec::new();
+    for check in &failed {
+        let key = (
+            check.scenario.as_str(),
+            check.mode.as_str(),
+            check.side.as_str(),
+        );
+        if reported.contains(&key) {
+            continue;
+        }
+        reported.push(key);
+        let runs_failed = failed
+            .iter()
+            .filter(|other| {
+                (
+                    other.scenario.as_str(),
+                    other.mode.as_str(),
+                    other.side.as_str(),
+                ) == key
+            })
+            .count();
         let _ = writeln!(
             out,
-            "- **{} {} {}**: {} problem(s), e.g. {}{}",
+            "- **{} {} {}** (failed in {runs_failed} of {} runs): {} problem(s), e.g. {}{}",
             check.scenario,
             check.mode,
             check.side,
+            runs.len(),
             check.problem_count,
             check.problems.first().map_or("", String::as_str),
             check

@@ -286,16 +286,25 @@ fn command(id: AccountId, cmd: Cmd) -> AccountCommand {
     }
 }
 
+/// One command through `repository`, with a fresh [`Metadata`] as a request would bring.
+async fn execute_on(
+    repository: &impl Repository<Account>,
+    target: Target<'_>,
+    cmd: Cmd,
+) -> Result<Attempt, String> {
+    let id = AccountId::from(target.id);
+    let metadata = Metadata::new();
+    attempt(
+        repository
+            .execute(id, command(id, cmd), &metadata)
+            .await
+            .map(drop),
+    )
+}
+
 impl Bank for SeedworkRepository {
     async fn execute(&self, target: Target<'_>, cmd: Cmd) -> Result<Attempt, String> {
-        let id = AccountId::from(target.id);
-        let metadata = Metadata::new();
-        attempt(
-            self.repository
-                .execute(id, command(id, cmd), &metadata)
-                .await
-                .map(drop),
-        )
+        execute_on(&self.repository, target, cmd).await
     }
 
     async fn stream(&self, target: Target<'_>) -> Result<Vec<(u64, workload::Event)>, String> {
@@ -374,5 +383,36 @@ impl Bank for SeedworkMediator {
 
     async fn state(&self, target: Target<'_>) -> Result<Option<(workload::State, u64)>, String> {
         state(&self.repository, target).await
+    }
+}
+
+/// The what-if of [`crate::prototype`]: commands through a repository that caches rebuilt
+/// states; the checks read through a plain `EventSourced` on the same store.
+pub struct SeedworkCached {
+    repository: crate::prototype::CachedEventSourced<Account>,
+    checks: EventSourced<Account>,
+}
+
+impl SeedworkCached {
+    /// Both repositories over `store`.
+    pub fn new(store: Arc<dyn EventStore>) -> Self {
+        Self {
+            repository: crate::prototype::CachedEventSourced::new(store.clone(), ()),
+            checks: EventSourced::<Account>::new(store, ()),
+        }
+    }
+}
+
+impl Bank for SeedworkCached {
+    async fn execute(&self, target: Target<'_>, cmd: Cmd) -> Result<Attempt, String> {
+        execute_on(&self.repository, target, cmd).await
+    }
+
+    async fn stream(&self, target: Target<'_>) -> Result<Vec<(u64, workload::Event)>, String> {
+        stream(self.checks.store(), target).await
+    }
+
+    async fn state(&self, target: Target<'_>) -> Result<Option<(workload::State, u64)>, String> {
+        state(&self.checks, target).await
     }
 }
