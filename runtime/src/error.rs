@@ -97,6 +97,16 @@ pub enum Error {
         reason: String,
     },
 
+    /// An event of the batch is stored already (its id is taken): the request that records it
+    /// ran before. Requests with an idempotency key get the same event ids each time they
+    /// run, so a request repeated after a crash is refused this way instead of recording its
+    /// events twice.
+    #[error("already recorded in {stream}: an event of this request is stored already")]
+    AlreadyRecorded {
+        /// The stream the batch was for, as `Type-id`.
+        stream: String,
+    },
+
     /// A principal is required but none was presented.
     #[error("unauthorized: {0}")]
     Unauthorized(String),
@@ -190,7 +200,7 @@ impl Error {
         match self {
             Self::Validation(_) => ErrorKind::Validation,
             Self::NotFound { .. } => ErrorKind::NotFound,
-            Self::Conflict { .. } => ErrorKind::Conflict,
+            Self::Conflict { .. } | Self::AlreadyRecorded { .. } => ErrorKind::Conflict,
             Self::Unauthorized(_) => ErrorKind::Unauthorized,
             Self::Forbidden(_) => ErrorKind::Forbidden,
             Self::Domain(_) | Self::WrongState(_) => ErrorKind::Domain,

@@ -106,6 +106,7 @@ pub use async_trait::async_trait;
 pub use seedwork_macros::{aggregate, aggregate_id, command, event, query, value_object};
 
 mod aggregate;
+mod cache;
 mod error;
 mod event;
 #[cfg(feature = "http")]
@@ -139,7 +140,9 @@ pub use message::{
 pub use metadata::{Metadata, Principal};
 pub use problem::{ProblemDetails, PROBLEM_JSON};
 pub use projection::{Projection, ReadModel, ReadModels};
-pub use repository::{decode_event, stream_of, EventSourced, Loaded, Repository, StateStored};
+pub use repository::{
+    decode_event, stream_of, EventSourced, Loaded, Repository, StateStored, STATE_CACHE,
+};
 pub use store::memory::{InMemoryIdempotencyStore, InMemoryStore};
 #[cfg(feature = "postgres")]
 pub use store::postgres::PostgresStore;

@@ -169,3 +169,22 @@ async fn postgres_connect_by_url() {
         .await
         .expect("appends");
 }
+
+/// A claim whose request died expires: after the store's claim time the key is taken over.
+#[tokio::test]
+async fn postgres_stale_claims_are_taken_over() {
+    use seedwork::IdempotencyStore;
+    let store = (*postgres_store().await)
+        .clone()
+        .with_claim_ttl(Duration::from_millis(50));
+    assert_eq!(store.claim("k").await.unwrap(), seedwork::Claim::Acquired);
+    assert_eq!(store.claim("k").await.unwrap(), seedwork::Claim::InProgress);
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    assert_eq!(store.claim("k").await.unwrap(), seedwork::Claim::Acquired);
+    store.complete("k", serde_json::json!(1)).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    assert_eq!(
+        store.claim("k").await.unwrap(),
+        seedwork::Claim::Completed(serde_json::json!(1))
+    );
+}

@@ -339,3 +339,23 @@ async fn sqlite_connect_by_url_or_path() {
         .expect("opens a URL");
     assert_eq!(opened.location, "sqlite::memory:");
 }
+
+/// A claim whose request died expires: after the store's claim time the key is taken over.
+#[tokio::test]
+async fn sqlite_stale_claims_are_taken_over() {
+    let (store, _dir) = sqlite_file().await;
+    let store = (*store)
+        .clone()
+        .with_claim_ttl(std::time::Duration::from_millis(50));
+    assert_eq!(store.claim("k").await.unwrap(), seedwork::Claim::Acquired);
+    assert_eq!(store.claim("k").await.unwrap(), seedwork::Claim::InProgress);
+    tokio::time::sleep(std::time::Duration::from_millis(120)).await;
+    assert_eq!(store.claim("k").await.unwrap(), seedwork::Claim::Acquired);
+    store.complete("k", serde_json::json!(1)).await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(120)).await;
+    assert_eq!(
+        store.claim("k").await.unwrap(),
+        seedwork::Claim::Completed(serde_json::json!(1)),
+        "a completed key never expires"
+    );
+}

@@ -246,11 +246,13 @@ fn ok<T>(result: crate::Result<T>, doing: &str) -> T {
 #[track_caller]
 fn assert_conflict<T: std::fmt::Debug>(result: crate::Result<T>, stream: &StreamId, doing: &str) {
     match result {
-        Err(Error::Conflict { stream: named, .. }) => assert_eq!(
-            named,
-            stream.to_string(),
-            "{doing}: the conflict must name the stream"
-        ),
+        Err(Error::Conflict { stream: named, .. } | Error::AlreadyRecorded { stream: named }) => {
+            assert_eq!(
+                named,
+                stream.to_string(),
+                "{doing}: the conflict must name the stream"
+            )
+        }
         Err(other) => panic!("{doing}: expected a conflict, got the error {other} ({other:?})"),
         Ok(value) => panic!("{doing}: expected a conflict, got Ok({value:?})"),
     }
@@ -501,11 +503,12 @@ pub async fn reused_event_id_conflicts(store: Arc<dyn EventStore>) {
         "first append",
     );
     let batch: Vec<NewEvent> = numbered(1, 1).into_iter().chain(shared).collect();
-    assert_conflict(
-        store.append(&second, 0, batch).await,
-        &second,
-        "a batch reusing a stored event id",
+    let refused = store.append(&second, 0, batch).await;
+    assert!(
+        matches!(refused, Err(Error::AlreadyRecorded { .. })),
+        "a batch reusing a stored event id is already recorded: {refused:?}"
     );
+    assert_conflict(refused, &second, "a batch reusing a stored event id");
     assert!(
         ok(store.load(&second, 0).await, "load").is_empty(),
         "the refused batch must have left no trace"

@@ -81,9 +81,8 @@ impl Journal {
             self.event_ids.contains(&event.event_id) || !batch_ids.insert(event.event_id)
         });
         if reused {
-            return Err(Error::Conflict {
+            return Err(Error::AlreadyRecorded {
                 stream: stream.to_string(),
-                reason: "an event id of the batch is already stored".to_owned(),
             });
         }
         Ok(())
@@ -374,25 +373,50 @@ impl ReadModelStore for InMemoryStore {
 
 #[derive(Debug, Clone)]
 enum Entry {
-    Running,
+    /// Claimed at this instant.
+    Running(std::time::Instant),
     Done(serde_json::Value),
 }
 
 /// An [`IdempotencyStore`] in a `HashMap`.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct InMemoryIdempotencyStore {
     entries: Mutex<HashMap<String, Entry>>,
+    claim_ttl: std::time::Duration,
+}
+
+impl Default for InMemoryIdempotencyStore {
+    fn default() -> Self {
+        Self {
+            entries: Mutex::default(),
+            claim_ttl: super::CLAIM_TTL,
+        }
+    }
+}
+
+impl InMemoryIdempotencyStore {
+    /// A store whose claims expire after `ttl` instead of the default (`store::CLAIM_TTL`).
+    #[must_use]
+    pub fn with_claim_ttl(ttl: std::time::Duration) -> Self {
+        Self {
+            entries: Mutex::default(),
+            claim_ttl: ttl,
+        }
+    }
 }
 
 #[async_trait]
 impl IdempotencyStore for InMemoryIdempotencyStore {
     async fn claim(&self, key: &str) -> Result<Claim> {
         let mut entries = lock(&self.entries);
+        let now = std::time::Instant::now();
         Ok(match entries.get(key) {
-            Some(Entry::Running) => Claim::InProgress,
+            Some(Entry::Running(since)) if now.duration_since(*since) < self.claim_ttl => {
+                Claim::InProgress
+            }
             Some(Entry::Done(reply)) => Claim::Completed(reply.clone()),
-            None => {
-                entries.insert(key.to_owned(), Entry::Running);
+            Some(Entry::Running(_)) | None => {
+                entries.insert(key.to_owned(), Entry::Running(now));
                 Claim::Acquired
             }
         })
@@ -405,7 +429,7 @@ impl IdempotencyStore for InMemoryIdempotencyStore {
 
     async fn release(&self, key: &str) -> Result<()> {
         let mut entries = lock(&self.entries);
-        if matches!(entries.get(key), Some(Entry::Running)) {
+        if matches!(entries.get(key), Some(Entry::Running(_))) {
             entries.remove(key);
         }
         Ok(())

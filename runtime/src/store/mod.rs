@@ -193,6 +193,13 @@ pub trait StateStore: Send + Sync + 'static {
     ) -> Result<u64>;
 }
 
+/// How long a claim of an idempotency key holds while its request runs. A claim older than
+/// this belongs to a request that died (the process crashed before completing or releasing
+/// it): the next request with the key takes it over instead of being told "in progress"
+/// forever. The request that runs again records the same event ids as the dead one, so the
+/// store refuses them if the dead one had committed ([`Error::AlreadyRecorded`](crate::Error)).
+pub const CLAIM_TTL: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// The answer of [`IdempotencyStore::claim`].
 #[derive(Debug, Clone, PartialEq)]
 pub enum Claim {
@@ -207,7 +214,7 @@ pub enum Claim {
 /// Remembers which commands ran and what they answered, so a retried command never runs twice.
 #[async_trait]
 pub trait IdempotencyStore: Send + Sync + 'static {
-    /// Tries to take `key`.
+    /// Tries to take `key`: free keys and claims older than [`CLAIM_TTL`] are acquired.
     async fn claim(&self, key: &str) -> Result<Claim>;
     /// Records the reply for a held key.
     async fn complete(&self, key: &str, reply: serde_json::Value) -> Result<()>;

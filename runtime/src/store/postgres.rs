@@ -79,6 +79,8 @@ const SCHEMA: &[&str] = &[
         status text NOT NULL CHECK (status IN ('running', 'completed')),
         reply jsonb
     )",
+    // Databases created before claims expired.
+    "ALTER TABLE idempotency ADD COLUMN IF NOT EXISTS claimed_at timestamptz",
     // Databases created before events had a journal position: the identity numbers the
     // existing rows.
     "ALTER TABLE events ADD COLUMN IF NOT EXISTS position bigint GENERATED ALWAYS AS IDENTITY",
@@ -156,8 +158,12 @@ const UPDATE_STATE: &str = "UPDATE aggregate_state SET version = $4, state = $5:
 const LOAD_STATE: &str = "SELECT version, state::text AS state FROM aggregate_state
       WHERE aggregate_type = $1 AND aggregate_id = $2";
 
-const CLAIM: &str = "INSERT INTO idempotency (key, status, reply) VALUES ($1, 'running', NULL)
-     ON CONFLICT (key) DO NOTHING";
+/// Takes a free key, or a running claim older than `$2` seconds (its request died).
+const CLAIM: &str =
+    "INSERT INTO idempotency (key, status, reply, claimed_at) VALUES ($1, 'running', NULL, now())
+     ON CONFLICT (key) DO UPDATE SET claimed_at = now()
+      WHERE idempotency.status = 'running'
+        AND COALESCE(idempotency.claimed_at, '-infinity') < now() - make_interval(secs => $2)";
 
 const LOAD_CLAIM: &str = "SELECT status, reply::text AS reply FROM idempotency WHERE key = $1";
 
@@ -178,13 +184,22 @@ pub struct PostgresStore {
     /// The schema `migrate` creates before its tables, when the store was opened with one.
     schema: Option<String>,
     projections: Projections,
+    claim_ttl: std::time::Duration,
 }
 
 impl PostgresStore {
-    /// Connects to `url` (`postgres://user:password@host:port/database`) with default pool
-    /// settings and creates the tables in the connection's default schema.
+    /// Connects to `url` (`postgres://user:password@host:port/database`) with the default
+    /// pool settings ([`pool_options`](Self::pool_options)) and creates the tables in the
+    /// connection's default schema.
     pub async fn connect(url: &str) -> Result<Self> {
-        Self::connect_with(PgPoolOptions::new(), url.parse()?, None).await
+        Self::connect_with(Self::pool_options(), url.parse()?, None).await
+    }
+
+    /// The pool settings of [`connect`](Self::connect): sqlx's, but without the ping before
+    /// every acquire, which costs a round trip per statement; a broken connection is still
+    /// noticed when it is used, and reported as an infrastructure error.
+    pub fn pool_options() -> PgPoolOptions {
+        PgPoolOptions::new().test_before_acquire(false)
     }
 
     /// Like [`connect`](Self::connect), but every connection of the pool works in `schema`
@@ -195,7 +210,7 @@ impl PostgresStore {
     /// it is spliced into DDL and into the connection's startup options, where quoting rules
     /// differ, so anything else is refused as a configuration error.
     pub async fn connect_with_schema(url: &str, schema: &str) -> Result<Self> {
-        Self::connect_with(PgPoolOptions::new(), url.parse()?, Some(schema)).await
+        Self::connect_with(Self::pool_options(), url.parse()?, Some(schema)).await
     }
 
     /// The general constructor: your pool settings (size, acquire timeout), your connection
@@ -218,6 +233,7 @@ impl PostgresStore {
             pool,
             schema: schema.map(str::to_owned),
             projections: Projections::default(),
+            claim_ttl: super::CLAIM_TTL,
         };
         store.migrate().await?;
         Ok(store)
@@ -230,7 +246,16 @@ impl PostgresStore {
             pool,
             schema: None,
             projections: Projections::default(),
+            claim_ttl: super::CLAIM_TTL,
         }
+    }
+
+    /// The store, with idempotency claims expiring after `ttl` instead of the default
+    /// (`store::CLAIM_TTL`).
+    #[must_use]
+    pub fn with_claim_ttl(mut self, ttl: std::time::Duration) -> Self {
+        self.claim_ttl = ttl;
+        self
     }
 
     /// The underlying pool, for read models or health checks that share the database.
@@ -878,6 +903,7 @@ impl IdempotencyStore for PostgresStore {
         for _ in 0..CLAIM_ATTEMPTS {
             let inserted = sqlx::query(CLAIM)
                 .bind(key)
+                .bind(self.claim_ttl.as_secs_f64())
                 .execute(&self.pool)
                 .await?
                 .rows_affected();

@@ -85,6 +85,9 @@ const SCHEMA: &[&str] = &[
     )",
 ];
 
+/// Claim times, for databases created before claims expired.
+const ADD_CLAIMED_AT: &str = "ALTER TABLE idempotency ADD COLUMN claimed_at INTEGER";
+
 /// Journal positions, for databases created before events had one: numbered in insertion
 /// order (the rowid), which is commit order for SQLite's single writer.
 const ADD_POSITION: &[&str] = &[
@@ -152,8 +155,11 @@ const UPDATE_STATE: &str = "UPDATE aggregate_state SET version = ?4, state = ?5
 const LOAD_STATE: &str =
     "SELECT version, state FROM aggregate_state WHERE aggregate_type = ?1 AND aggregate_id = ?2";
 
-const CLAIM: &str = "INSERT INTO idempotency (key, status, reply) VALUES (?1, 'running', NULL)
-     ON CONFLICT (key) DO NOTHING";
+/// Takes a free key, or a running claim older than `?3` (its request died); `?2` is now.
+const CLAIM: &str =
+    "INSERT INTO idempotency (key, status, reply, claimed_at) VALUES (?1, 'running', NULL, ?2)
+     ON CONFLICT (key) DO UPDATE SET claimed_at = excluded.claimed_at
+      WHERE idempotency.status = 'running' AND COALESCE(idempotency.claimed_at, 0) < ?3";
 
 const LOAD_CLAIM: &str = "SELECT status, reply FROM idempotency WHERE key = ?1";
 
@@ -179,6 +185,7 @@ const RELEASE: &str = "DELETE FROM idempotency WHERE key = ?1 AND status = 'runn
 pub struct SqliteStore {
     pool: SqlitePool,
     projections: Projections,
+    claim_ttl: Duration,
 }
 
 impl SqliteStore {
@@ -219,7 +226,16 @@ impl SqliteStore {
         Self {
             pool,
             projections: Projections::default(),
+            claim_ttl: super::CLAIM_TTL,
         }
+    }
+
+    /// The store, with idempotency claims expiring after `ttl` instead of [`CLAIM_TTL`]
+    /// (`super::CLAIM_TTL`).
+    #[must_use]
+    pub fn with_claim_ttl(mut self, ttl: Duration) -> Self {
+        self.claim_ttl = ttl;
+        self
     }
 
     /// The underlying pool, for read models or health checks that share the database.
@@ -245,6 +261,16 @@ impl SqliteStore {
             for statement in ADD_POSITION {
                 sqlx::query(statement).execute(&mut *transaction).await?;
             }
+        }
+        let has_claimed_at: bool = sqlx::query_scalar(
+            "SELECT COUNT(*) > 0 FROM pragma_table_info('idempotency') WHERE name = 'claimed_at'",
+        )
+        .fetch_one(&mut *transaction)
+        .await?;
+        if !has_claimed_at {
+            sqlx::query(ADD_CLAIMED_AT)
+                .execute(&mut *transaction)
+                .await?;
         }
         sqlx::query(POSITION_INDEX)
             .execute(&mut *transaction)
@@ -795,8 +821,14 @@ impl ReadModelStore for SqliteStore {
 impl IdempotencyStore for SqliteStore {
     async fn claim(&self, key: &str) -> Result<Claim> {
         for _ in 0..CLAIM_ATTEMPTS {
+            let now = SystemTime::now();
+            let expired = now
+                .checked_sub(self.claim_ttl)
+                .unwrap_or(SystemTime::UNIX_EPOCH);
             let inserted = sqlx::query(CLAIM)
                 .bind(key)
+                .bind(to_micros(now)?)
+                .bind(to_micros(expired)?)
                 .execute(&self.pool)
                 .await?
                 .rows_affected();
