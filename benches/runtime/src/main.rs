@@ -5,7 +5,7 @@
 //! check failed. `seedwork-runtime-bench summarize FILE…` prints the report of several runs
 //! saved with `--json`. `benches/runtime/run.sh` does both and starts PostgreSQL.
 //!
-//! - S1: in memory: Seedwork's `InMemoryEventStore`, cqrs-es's `MemStore`.
+//! - S1: in memory: Seedwork's `InMemoryStore`, cqrs-es's `MemStore`.
 //! - S2: PostgreSQL: Seedwork's `PostgresStore`, postgres-es; one server, the same pool
 //!   options. Plus a counting pass through a wire proxy: statements and round trips per
 //!   command.
@@ -509,17 +509,17 @@ impl Harness {
             for side in self.order(&sides) {
                 let states = match side {
                     Side::Repository => {
-                        let store = Arc::new(seedwork::InMemoryEventStore::default());
+                        let store = Arc::new(seedwork::InMemoryStore::default());
                         let bank = Arc::new(SeedworkRepository::new(store, None));
                         self.measure("S1", mode, side, bank, None).await?
                     }
                     Side::Prototype => {
-                        let store = Arc::new(seedwork::InMemoryEventStore::default());
+                        let store = Arc::new(seedwork::InMemoryStore::default());
                         let bank = Arc::new(SeedworkCached::new(store));
                         self.measure("S1", mode, side, bank, None).await?
                     }
                     Side::Mediator => {
-                        let store = Arc::new(seedwork::InMemoryEventStore::default());
+                        let store = Arc::new(seedwork::InMemoryStore::default());
                         let bank = Arc::new(SeedworkMediator::new(store));
                         self.measure("S1", mode, side, bank, None).await?
                     }

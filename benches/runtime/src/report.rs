@@ -182,7 +182,7 @@ fn comparisons(scenario: &str) -> (&'static [&'static str], &'static str) {
 /// The scenarios' titles and the target each ratio is held against.
 fn title(scenario: &str) -> (&'static str, Option<f64>) {
     match scenario {
-        "S1" => ("S1: in-memory stores (Seedwork `InMemoryEventStore`, cqrs-es `MemStore`)", Some(3.0)),
+        "S1" => ("S1: in-memory stores (Seedwork `InMemoryStore`, cqrs-es `MemStore`)", Some(3.0)),
         "S2" => ("S2: PostgreSQL, one server, the same pool size", Some(1.5)),
         "S2 no ping" => (
             "S2, pool without the ping before each acquire (`test_before_acquire(false)` on both sides)",
