@@ -115,6 +115,8 @@ mod lifecycle;
 mod mediator;
 mod message;
 mod metadata;
+#[cfg(feature = "nats")]
+pub mod nats;
 mod problem;
 pub mod projection;
 mod repository;

@@ -1,0 +1,360 @@
+//! Integration events through NATS JetStream (feature `nats`): a [`Relay`] publishes what the
+//! transactional outbox holds, and [`consume`] hands each message to a handler once.
+//!
+//! Nothing is lost and nothing is done twice, end to end:
+//!
+//! - An integration event enters the outbox in the transaction that records it, so a crash
+//!   between the commit and the publication loses nothing: the relay publishes it on restart.
+//! - The relay publishes with the event id as the message id (`Nats-Msg-Id`), and marks the
+//!   message published only once the broker acknowledged it. A relay that dies in between
+//!   publishes again, and JetStream drops the duplicate (within the stream's duplicate window).
+//!   While the broker is down, messages wait in the outbox and the relay keeps trying.
+//! - A consumer acknowledges a message only after its handler succeeded, so a consumer that
+//!   dies mid-handler gets the message again. A handler that sends a command with
+//!   [`metadata_for`] records the same event ids each
+//!   time it runs (see [`Error::AlreadyRecorded`]), so the redelivery is recognised as done
+//!   and acknowledged instead of handled twice.
+//!
+//! For tests of those crashes, `SEEDWORK_FAULT=relay-abort-after-publish` makes the relay
+//! abort the process right after the broker acknowledged a message and before the outbox
+//! records it, and `SEEDWORK_FAULT=consumer-abort-before-ack` makes a consumer abort after its
+//! handler succeeded and before it acknowledges.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use async_nats::jetstream::{self, consumer, stream};
+use futures_util::StreamExt;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::error::{Error, Result};
+use crate::store::{Outbox, OutboxMessage};
+
+/// The header JetStream deduplicates by.
+pub const MESSAGE_ID: &str = "Nats-Msg-Id";
+
+/// An integration event on the wire: the event and where it came from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IntegrationMessage {
+    /// The event's id, also the message id.
+    pub event_id: Uuid,
+    /// The event's stable type name.
+    pub event_type: String,
+    /// The payload's schema version.
+    pub schema_version: u32,
+    /// The aggregate type that recorded it.
+    pub aggregate_type: String,
+    /// The aggregate's id, as text.
+    pub aggregate_id: String,
+    /// Its version in the aggregate's stream.
+    pub version: u64,
+    /// When it was recorded, in microseconds since the Unix epoch.
+    pub recorded_at: i64,
+    /// The event.
+    pub payload: serde_json::Value,
+    /// The request metadata it was recorded with (correlation, causation, principal).
+    pub metadata: serde_json::Value,
+}
+
+impl IntegrationMessage {
+    /// The message of an outbox entry.
+    pub fn of(message: &OutboxMessage) -> Self {
+        let event = &message.event;
+        let recorded_at = event
+            .recorded_at
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |since| {
+                i64::try_from(since.as_micros()).unwrap_or(i64::MAX)
+            });
+        Self {
+            event_id: event.event_id,
+            event_type: event.event_type.clone(),
+            schema_version: event.schema_version,
+            aggregate_type: event.stream.aggregate_type.clone(),
+            aggregate_id: event.stream.aggregate_id.clone(),
+            version: event.version,
+            recorded_at,
+            payload: event.payload.clone(),
+            metadata: event.metadata.clone(),
+        }
+    }
+
+    /// The payload decoded as `T`.
+    pub fn decode<T: serde::de::DeserializeOwned>(&self) -> Result<T> {
+        T::deserialize(&self.payload).map_err(|error| Error::Decode {
+            what: "integration event",
+            stream: format!("{}-{}", self.aggregate_type, self.aggregate_id),
+            version: self.version,
+            message: format!("{}: {error}", self.event_type),
+        })
+    }
+
+    /// When it was recorded.
+    pub fn recorded_at(&self) -> SystemTime {
+        UNIX_EPOCH + Duration::from_micros(u64::try_from(self.recorded_at).unwrap_or(0))
+    }
+}
+
+/// The request a consumer named `consumer` makes in reaction to `message`: in the event's
+/// conversation, caused by it, sent by the service itself, and idempotent per message and
+/// consumer, so a redelivered message's command is refused as already recorded.
+///
+/// ```
+/// use seedwork::nats::{metadata_for, IntegrationMessage};
+/// # let message = IntegrationMessage {
+/// #     event_id: uuid::Uuid::new_v4(), event_type: "OrderStarted".into(), schema_version: 1,
+/// #     aggregate_type: "Order".into(), aggregate_id: "1".into(), version: 1, recorded_at: 0,
+/// #     payload: serde_json::json!({}), metadata: serde_json::json!({}),
+/// # };
+/// let request = metadata_for("basket", &message);
+/// assert_eq!(request.causation_id, Some(message.event_id));
+/// assert_eq!(request.idempotency_key, Some(format!("basket:{}", message.event_id)));
+/// ```
+pub fn metadata_for(consumer: &str, message: &IntegrationMessage) -> crate::Metadata {
+    let mut metadata = crate::Metadata::new();
+    if let Some(correlation) = message.metadata["correlation_id"]
+        .as_str()
+        .and_then(|id| id.parse().ok())
+    {
+        metadata.correlation_id = correlation;
+    }
+    metadata.causation_id = Some(message.event_id);
+    metadata.principal = Some(crate::Principal::service(consumer));
+    metadata.idempotency_key = Some(format!("{consumer}:{}", message.event_id));
+    metadata
+}
+
+fn broker(error: impl std::fmt::Display) -> Error {
+    Error::Infrastructure(format!("NATS: {error}"))
+}
+
+/// The crash a test asked for with `SEEDWORK_FAULT`, if any.
+fn fault(name: &str) -> bool {
+    std::env::var("SEEDWORK_FAULT").is_ok_and(|fault| fault == name)
+}
+
+/// Connects to the NATS server at `url`, retrying in the background while it is down (the
+/// client reconnects by itself after a disconnection too).
+pub async fn connect(url: &str) -> Result<jetstream::Context> {
+    let client = async_nats::ConnectOptions::new()
+        .retry_on_initial_connect()
+        .connect(url)
+        .await
+        .map_err(broker)?;
+    Ok(jetstream::new(client))
+}
+
+/// The JetStream stream `name` with `subjects` (created when missing), where a context
+/// publishes its integration events. JetStream keeps the message ids it saw in the last two
+/// minutes and drops a message whose id it has seen.
+pub async fn ensure_stream(
+    jetstream: &jetstream::Context,
+    name: &str,
+    subjects: Vec<String>,
+) -> Result<()> {
+    jetstream
+        .get_or_create_stream(stream::Config {
+            name: name.to_owned(),
+            subjects,
+            duplicate_window: Duration::from_secs(120),
+            ..Default::default()
+        })
+        .await
+        .map_err(broker)?;
+    Ok(())
+}
+
+/// Publishes what the outbox holds, in commit order, at least once; with the event id as
+/// the message id, JetStream makes it exactly once.
+pub struct Relay {
+    outbox: Arc<dyn Outbox>,
+    jetstream: jetstream::Context,
+    batch: usize,
+    idle: Duration,
+    abort_after_publish: bool,
+}
+
+impl std::fmt::Debug for Relay {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Relay")
+            .field("batch", &self.batch)
+            .field("idle", &self.idle)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Relay {
+    /// A relay from `outbox` to `jetstream`, which checks for new messages every 200 ms when
+    /// there is nothing to publish.
+    pub fn new(outbox: Arc<dyn Outbox>, jetstream: jetstream::Context) -> Self {
+        Self {
+            outbox,
+            jetstream,
+            batch: 100,
+            idle: Duration::from_millis(200),
+            abort_after_publish: fault("relay-abort-after-publish"),
+        }
+    }
+
+    /// Publishes the pending messages, up to one batch; returns how many it published.
+    pub async fn publish_pending(&self) -> Result<usize> {
+        let pending = self.outbox.pending(self.batch).await?;
+        let mut published = Vec::with_capacity(pending.len());
+        for message in &pending {
+            let body = serde_json::to_vec(&IntegrationMessage::of(message))?;
+            let mut headers = async_nats::HeaderMap::new();
+            headers.insert(MESSAGE_ID, message.event.event_id.to_string().as_str());
+            let acknowledged = self
+                .jetstream
+                .publish_with_headers(message.subject.clone(), headers, body.into())
+                .await
+                .map_err(broker)?
+                .await;
+            match acknowledged {
+                Ok(_) => published.push(message.event.event_id),
+                Err(error) => {
+                    // What was acknowledged so far is recorded; the rest is tried again.
+                    self.outbox.mark_published(&published).await?;
+                    return Err(broker(error));
+                }
+            }
+            if self.abort_after_publish {
+                eprintln!(
+                    "SEEDWORK_FAULT: the relay aborts after publishing {}",
+                    message.event.event_id
+                );
+                std::process::abort();
+            }
+        }
+        self.outbox.mark_published(&published).await?;
+        Ok(published.len())
+    }
+
+    /// Publishes until `shutdown` completes: whenever messages are pending, and again after
+    /// a failure (the broker down, say), backing off up to 5 s between tries.
+    pub async fn run(self, shutdown: impl Future<Output = ()>) {
+        tokio::pin!(shutdown);
+        let mut backoff = self.idle;
+        loop {
+            let wait = match self.publish_pending().await {
+                Ok(0) => self.idle,
+                Ok(published) => {
+                    tracing::debug!(published, "integration events published");
+                    backoff = self.idle;
+                    Duration::ZERO
+                }
+                Err(error) => {
+                    tracing::warn!(%error, "integration events wait in the outbox");
+                    backoff = (backoff * 2).min(Duration::from_secs(5));
+                    backoff
+                }
+            };
+            tokio::select! {
+                () = &mut shutdown => return,
+                () = tokio::time::sleep(wait) => {}
+            }
+        }
+    }
+}
+
+/// Where a consumer reads from and how long the broker waits for its acknowledgement.
+#[derive(Debug, Clone)]
+pub struct Subscription {
+    /// The JetStream stream (the producing context's).
+    pub stream: String,
+    /// The durable consumer's name: one per consuming service, shared by its instances.
+    pub durable: String,
+    /// The subject it receives (wildcards allowed: `eshop_ordering.>`).
+    pub subject: String,
+    /// How long a delivered message may go unacknowledged before the broker sends it again.
+    pub ack_wait: Duration,
+}
+
+/// Receives the messages of `subscription` until `shutdown`, handing each to `handler`
+/// and acknowledging it once the handler succeeded or found it already done
+/// ([`Error::AlreadyRecorded`]); a failed handler's message comes back after a delay. A
+/// message that is not an integration message is acknowledged and logged: it would fail
+/// every time.
+pub async fn consume<F, Fut>(
+    jetstream: &jetstream::Context,
+    subscription: &Subscription,
+    handler: F,
+    shutdown: impl Future<Output = ()>,
+) -> Result<()>
+where
+    F: Fn(IntegrationMessage) -> Fut,
+    Fut: Future<Output = Result<()>>,
+{
+    let abort_before_ack = fault("consumer-abort-before-ack");
+    let stream = jetstream
+        .get_stream(&subscription.stream)
+        .await
+        .map_err(broker)?;
+    let consumer: consumer::PullConsumer = stream
+        .get_or_create_consumer(
+            &subscription.durable,
+            consumer::pull::Config {
+                durable_name: Some(subscription.durable.clone()),
+                filter_subject: subscription.subject.clone(),
+                ack_policy: consumer::AckPolicy::Explicit,
+                ack_wait: subscription.ack_wait,
+                ..Default::default()
+            },
+        )
+        .await
+        .map_err(broker)?;
+    let mut messages = consumer.messages().await.map_err(broker)?;
+    tokio::pin!(shutdown);
+    loop {
+        let next = tokio::select! {
+            () = &mut shutdown => return Ok(()),
+            next = messages.next() => next,
+        };
+        let Some(message) = next else {
+            return Err(broker("the consumer's message stream ended"));
+        };
+        let message = match message {
+            Ok(message) => message,
+            Err(error) => {
+                tracing::warn!(%error, "receiving an integration event failed");
+                continue;
+            }
+        };
+        let decoded: std::result::Result<IntegrationMessage, _> =
+            serde_json::from_slice(&message.payload);
+        let outcome = match decoded {
+            Ok(integration) => {
+                let event_id = integration.event_id;
+                match handler(integration).await {
+                    Ok(()) | Err(Error::AlreadyRecorded { .. }) => Ok(()),
+                    Err(error) => {
+                        tracing::warn!(%event_id, %error, "an integration event's handler failed; it comes back");
+                        Err(error)
+                    }
+                }
+            }
+            Err(error) => {
+                tracing::error!(subject = %message.subject, %error, "not an integration message; dropped");
+                Ok(())
+            }
+        };
+        match outcome {
+            Ok(()) => {
+                if abort_before_ack {
+                    eprintln!("SEEDWORK_FAULT: the consumer aborts before acknowledging");
+                    std::process::abort();
+                }
+                message.ack().await.map_err(broker)?;
+            }
+            Err(_) => {
+                let delay = Some(Duration::from_secs(1));
+                message
+                    .ack_with(jetstream::AckKind::Nak(delay))
+                    .await
+                    .map_err(broker)?;
+            }
+        }
+    }
+}
