@@ -45,6 +45,9 @@ use crate::error::{Error, Result};
 use crate::store::{Outbox, OutboxMessage};
 use crate::Mediator;
 
+/// A connection to JetStream, as [`connect`] makes it.
+pub use async_nats::jetstream::Context as JetStream;
+
 /// The header JetStream deduplicates by.
 pub const MESSAGE_ID: &str = "Nats-Msg-Id";
 
@@ -104,7 +107,8 @@ pub struct IntegrationMessage {
     pub version: u64,
     /// When it was recorded, in microseconds since the Unix epoch.
     pub recorded_at: i64,
-    /// The event.
+    /// The event's fields, as a JSON object: the wire contract other contexts read, so it
+    /// does not carry the producer's enum tag (`event_type` names the event).
     pub payload: serde_json::Value,
     /// The request metadata it was recorded with (correlation, causation, principal).
     pub metadata: serde_json::Value,
@@ -128,7 +132,7 @@ impl IntegrationMessage {
             aggregate_id: event.stream.aggregate_id.clone(),
             version: event.version,
             recorded_at,
-            payload: event.payload.clone(),
+            payload: fields_of(&event.event_type, &event.payload),
             metadata: event.metadata.clone(),
         }
     }
@@ -146,6 +150,21 @@ impl IntegrationMessage {
     /// When it was recorded.
     pub fn recorded_at(&self) -> SystemTime {
         UNIX_EPOCH + Duration::from_micros(u64::try_from(self.recorded_at).unwrap_or(0))
+    }
+}
+
+/// The fields of a stored event payload: an event enum's variant is stored under its name
+/// (`{"OrderStarted": {…}}`, or `"OrderStarted"` without fields); anything else is kept as is.
+fn fields_of(event_type: &str, payload: &serde_json::Value) -> serde_json::Value {
+    match payload {
+        serde_json::Value::Object(tagged) if tagged.len() == 1 => match tagged.get(event_type) {
+            Some(fields) => fields.clone(),
+            None => payload.clone(),
+        },
+        serde_json::Value::String(tag) if tag == event_type => {
+            serde_json::Value::Object(serde_json::Map::new())
+        }
+        _ => payload.clone(),
     }
 }
 
@@ -524,5 +543,29 @@ pub async fn run_subscriber(
             () = tokio::time::sleep(backoff) => {}
         }
         backoff = (backoff * 2).min(Duration::from_secs(5));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fields_of;
+    use serde_json::json;
+
+    #[test]
+    fn the_wire_payload_is_the_events_fields_without_the_enum_tag() {
+        assert_eq!(
+            fields_of(
+                "OrderStarted",
+                &json!({ "OrderStarted": { "buyer_id": "b" } })
+            ),
+            json!({ "buyer_id": "b" })
+        );
+        assert_eq!(fields_of("Emptied", &json!("Emptied")), json!({}));
+        // A payload that is not an enum's (a struct event, another tag) is kept as is.
+        assert_eq!(fields_of("Shipped", &json!({ "n": 1 })), json!({ "n": 1 }));
+        assert_eq!(
+            fields_of("Shipped", &json!({ "Other": {} })),
+            json!({ "Other": {} })
+        );
     }
 }
