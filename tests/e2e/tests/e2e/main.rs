@@ -2,8 +2,11 @@
 //! them (the suite builds it with `cargo fmt --check`, clippy and its own tests first).
 //!
 //! - [`services`]: each example serves over real HTTP on SQLite and on PostgreSQL.
+//! - [`integration_events`]: ordering's integration events reach the basket through NATS
+//!   JetStream once, through crashes of either service and an outage of the broker.
 #![allow(missing_docs, clippy::unwrap_used)]
 
+mod integration_events;
 mod services;
 
 use std::sync::OnceLock;
@@ -30,7 +33,12 @@ pub(crate) fn project(name: &'static str) -> &'static Project {
 
 /// A fresh SQLite file for one run.
 pub(crate) fn sqlite(dir: &tempfile::TempDir) -> String {
-    dir.path().join("service.db").display().to_string()
+    sqlite_in(dir, "service.db")
+}
+
+/// The SQLite file `name` in `dir`.
+pub(crate) fn sqlite_in(dir: &tempfile::TempDir, name: &str) -> String {
+    dir.path().join(name).display().to_string()
 }
 
 /// A fresh PostgreSQL database for one run, on the server the tests are given.
