@@ -97,6 +97,16 @@ pub enum Error {
         reason: String,
     },
 
+    /// An event of the batch is stored already (its id is taken): the request that records it
+    /// ran before. Requests with an idempotency key get the same event ids each time they
+    /// run, so a request repeated after a crash is refused this way instead of recording its
+    /// events twice.
+    #[error("already recorded in {stream}: an event of this request is stored already")]
+    AlreadyRecorded {
+        /// The stream the batch was for, as `Type-id`.
+        stream: String,
+    },
+
     /// A principal is required but none was presented.
     #[error("unauthorized: {0}")]
     Unauthorized(String),
@@ -190,7 +200,7 @@ impl Error {
         match self {
             Self::Validation(_) => ErrorKind::Validation,
             Self::NotFound { .. } => ErrorKind::NotFound,
-            Self::Conflict { .. } => ErrorKind::Conflict,
+            Self::Conflict { .. } | Self::AlreadyRecorded { .. } => ErrorKind::Conflict,
             Self::Unauthorized(_) => ErrorKind::Unauthorized,
             Self::Forbidden(_) => ErrorKind::Forbidden,
             Self::Domain(_) | Self::WrongState(_) => ErrorKind::Domain,
@@ -203,6 +213,25 @@ impl Error {
     /// True for a concurrency conflict, the one error a retry can cure.
     pub fn is_conflict(&self) -> bool {
         self.kind() == ErrorKind::Conflict
+    }
+
+    /// True when the same request may succeed if tried again later: a concurrency conflict,
+    /// or storage, network or configuration trouble. A refusal (validation, not found, a
+    /// business rule, a missing role) or a request that ran before
+    /// ([`Error::AlreadyRecorded`]) answers the same every time.
+    ///
+    /// ```
+    /// use seedwork::Error;
+    /// assert!(Error::infrastructure("connection reset").is_retryable());
+    /// assert!(Error::version_conflict("Order-1", 2, Some(3)).is_retryable());
+    /// assert!(!Error::domain("insufficient funds").is_retryable());
+    /// assert!(!Error::not_found("Basket", 7).is_retryable());
+    /// ```
+    pub fn is_retryable(&self) -> bool {
+        matches!(
+            self,
+            Self::Conflict { .. } | Self::Infrastructure(_) | Self::Configuration(_)
+        )
     }
 
     /// The field errors of a validation failure; empty for every other kind.

@@ -106,6 +106,7 @@ pub use async_trait::async_trait;
 pub use seedwork_macros::{aggregate, aggregate_id, command, event, query, value_object};
 
 mod aggregate;
+mod cache;
 mod error;
 mod event;
 #[cfg(feature = "http")]
@@ -114,6 +115,8 @@ mod lifecycle;
 mod mediator;
 mod message;
 mod metadata;
+#[cfg(feature = "nats")]
+pub mod nats;
 mod problem;
 pub mod projection;
 mod repository;
@@ -131,7 +134,7 @@ pub use event::{DomainEvent, EventEnvelope};
 pub use lifecycle::{AggregateError, LifecycleError};
 pub use mediator::{
     behaviors, Behavior, Mediator, MediatorBuilder, Next, RegisterCommands, Reply, Request,
-    RequestKind,
+    RequestKind, MAX_POLICY_DEPTH,
 };
 pub use message::{
     AggregateCommand, Command, CommandHandler, EventHandler, Policy, Query, QueryHandler,
@@ -139,7 +142,9 @@ pub use message::{
 pub use metadata::{Metadata, Principal};
 pub use problem::{ProblemDetails, PROBLEM_JSON};
 pub use projection::{Projection, ReadModel, ReadModels};
-pub use repository::{decode_event, stream_of, EventSourced, Loaded, Repository, StateStored};
+pub use repository::{
+    decode_event, stream_of, EventSourced, Loaded, Repository, StateStored, STATE_CACHE,
+};
 pub use store::memory::{InMemoryIdempotencyStore, InMemoryStore};
 #[cfg(feature = "postgres")]
 pub use store::postgres::PostgresStore;

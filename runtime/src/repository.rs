@@ -67,7 +67,7 @@ pub fn stream_of<A: Aggregate>(id: &A::Id) -> StreamId {
 /// assert!(error.to_string().contains("Account-1 version 3"));
 /// ```
 pub fn decode_event<E: serde::de::DeserializeOwned>(stored: &StoredEvent) -> Result<E> {
-    serde_json::from_value(stored.payload.clone()).map_err(|error| Error::Decode {
+    E::deserialize(&stored.payload).map_err(|error| Error::Decode {
         what: "event",
         stream: stored.stream.to_string(),
         version: stored.version,
@@ -79,6 +79,33 @@ pub fn decode_event<E: serde::de::DeserializeOwned>(stored: &StoredEvent) -> Res
 pub(crate) struct Recorded<A: Aggregate> {
     pub(crate) new_events: Vec<NewEvent>,
     pub(crate) envelopes: Vec<EventEnvelope<A::Event>>,
+}
+
+/// The namespace of the event ids derived from idempotency keys (a v5 uuid of `seedwork`).
+const EVENT_ID_NAMESPACE: Uuid = Uuid::from_u128(0x6f1b_3c2e_5d4a_5b8e_9c7d_2e1f_0a3b_4c5d);
+
+/// The id of event `offset` of a command: random, unless the request carries an idempotency
+/// key; then derived from the aggregate, the key, the offset and the event's type, so a
+/// request that runs again (after a crash lost its reply, or a redelivered message) records
+/// the same ids and the store refuses them as [`Error::AlreadyRecorded`] instead of recording
+/// the events twice. (The type keeps apart two commands a caller sends under one key.)
+fn event_id<A: Aggregate>(
+    id: &A::Id,
+    metadata: &Metadata,
+    offset: usize,
+    event_type: &str,
+) -> Uuid {
+    match &metadata.idempotency_key {
+        Some(key) => Uuid::new_v5(
+            &EVENT_ID_NAMESPACE,
+            format!(
+                "{}\u{0}{id}\u{0}{key}\u{0}{offset}\u{0}{event_type}",
+                A::TYPE
+            )
+            .as_bytes(),
+        ),
+        None => Uuid::new_v4(),
+    }
 }
 
 /// Serializes `events` and wraps each in an envelope numbered from `first_version`; the
@@ -96,7 +123,7 @@ pub(crate) fn record<A: Aggregate>(
         envelopes: Vec::with_capacity(events.len()),
     };
     for (offset, event) in events.into_iter().enumerate() {
-        let event_id = Uuid::new_v4();
+        let event_id = event_id::<A>(id, metadata, offset, event.event_type());
         recorded.new_events.push(NewEvent {
             event_id,
             event_type: event.event_type().to_owned(),
@@ -171,8 +198,17 @@ async fn decide<A: Aggregate>(
     Ok(events)
 }
 
+/// How many rebuilt states an event-sourced repository keeps by default.
+pub const STATE_CACHE: usize = 10_000;
+
 /// Event-sourced persistence: the aggregate is rebuilt from its events, optionally starting
 /// from a snapshot taken every N events.
+///
+/// The states it rebuilt for commands are kept (the [`STATE_CACHE`] most recently used, see
+/// [`with_state_cache`](Self::with_state_cache)), so the next command on the same aggregate
+/// replays only the events recorded since. A cached state may be behind — another writer or
+/// another instance appended meanwhile — but it is caught up before every command, and the
+/// append checks the expected version, so it is never wrong.
 ///
 /// A snapshot that cannot be decoded (the state's shape changed since it was written) is
 /// ignored with a warning and the aggregate is rebuilt from all of its events.
@@ -180,6 +216,7 @@ pub struct EventSourced<A: Aggregate> {
     store: Arc<dyn EventStore>,
     services: Arc<A::Services>,
     snapshot_every: Option<NonZeroU64>,
+    cache: Arc<crate::cache::StateCache<A>>,
 }
 
 impl<A: Aggregate> Clone for EventSourced<A> {
@@ -188,6 +225,7 @@ impl<A: Aggregate> Clone for EventSourced<A> {
             store: Arc::clone(&self.store),
             services: Arc::clone(&self.services),
             snapshot_every: self.snapshot_every,
+            cache: Arc::clone(&self.cache),
         }
     }
 }
@@ -199,7 +237,22 @@ impl<A: Aggregate> EventSourced<A> {
             store,
             services: Arc::new(services),
             snapshot_every: None,
+            cache: Arc::new(crate::cache::StateCache::new(STATE_CACHE)),
         }
+    }
+
+    /// Keeps at most `capacity` rebuilt states instead of [`STATE_CACHE`]; 0 rebuilds every
+    /// aggregate from the store on every command.
+    #[must_use]
+    pub fn with_state_cache(mut self, capacity: usize) -> Self {
+        self.cache = Arc::new(crate::cache::StateCache::new(capacity));
+        self
+    }
+
+    /// Forgets the rebuilt states it keeps, so the next command on each aggregate rebuilds it
+    /// from the store.
+    pub fn forget_states(&self) {
+        self.cache.clear();
     }
 
     /// Takes a snapshot whenever a command carries the stream across a multiple of `every` events.
@@ -237,12 +290,25 @@ impl<A: Aggregate> EventSourced<A> {
                 }
             }
         }
+        self.catch_up(stream, loaded).await
+    }
+
+    /// `loaded` with every event recorded after its version applied.
+    async fn catch_up(&self, stream: &StreamId, mut loaded: Loaded<A>) -> Result<Loaded<A>> {
         for stored in self.store.load(stream, loaded.version).await? {
             let event: A::Event = decode_event(&stored)?;
             loaded.state.apply(&event);
             loaded.version = stored.version;
         }
         Ok(loaded)
+    }
+
+    /// The aggregate as the next command sees it: its cached state caught up, else rebuilt.
+    async fn current(&self, stream: &StreamId) -> Result<Loaded<A>> {
+        match self.cache.take(stream) {
+            Some((state, version)) => self.catch_up(stream, Loaded { state, version }).await,
+            None => self.rebuild(stream).await,
+        }
     }
 
     async fn maybe_snapshot(&self, stream: &StreamId, before: u64, loaded: &Loaded<A>) {
@@ -283,20 +349,30 @@ impl<A: Aggregate> Repository<A> for EventSourced<A> {
         metadata: &Metadata,
     ) -> Result<CommandOutcome<A>> {
         let stream = stream_of::<A>(&id);
-        let mut loaded = self.rebuild(&stream).await?;
+        let mut loaded = self.current(&stream).await?;
         let before = loaded.version;
-        let events = decide(&mut loaded, &id, command, metadata, &self.services).await?;
+        let events = match decide(&mut loaded, &id, command, metadata, &self.services).await {
+            Ok(events) => events,
+            Err(refused) => {
+                // A refused command changed nothing: its state is still the current one.
+                self.cache.put(stream, loaded.state, loaded.version);
+                return Err(refused);
+            }
+        };
         let recorded = record::<A>(&id, events, metadata, before + 1)?;
         if !recorded.new_events.is_empty() {
+            // On a failed append the state holds events that were not stored: it is dropped.
             loaded.version = self
                 .store
                 .append(&stream, before, recorded.new_events)
                 .await?;
             self.maybe_snapshot(&stream, before, &loaded).await;
         }
+        let version = loaded.version;
+        self.cache.put(stream, loaded.state, version);
         Ok(CommandOutcome {
             aggregate_id: id,
-            version: loaded.version,
+            version,
             events: recorded.envelopes,
         })
     }

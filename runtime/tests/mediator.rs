@@ -635,3 +635,92 @@ async fn policies_send_commands_after_the_commit_as_the_service() {
         1
     );
 }
+
+/// A request that committed its events but died before its idempotency key was completed (a
+/// crash) leaves the key claimed: once the claim expires, the request sent again with the key
+/// runs again, records the same event ids, and is refused as already recorded instead of
+/// adding to the tally a second time.
+#[tokio::test]
+async fn a_request_repeated_after_a_crash_is_not_recorded_twice() {
+    let store = Arc::new(InMemoryStore::default());
+    let idempotency = Arc::new(InMemoryIdempotencyStore::with_claim_ttl(
+        Duration::from_millis(20),
+    ));
+    let mediator = tally_mediator(store.clone())
+        .layer(Idempotency::new(idempotency.clone()))
+        .build()
+        .unwrap();
+    mediator.send(open("c"), &clerk()).await.unwrap();
+    let keyed = clerk().with_idempotency_key("deposit-1");
+    // The first attempt: the key is claimed and the events committed, then the process dies
+    // before the key is completed.
+    use seedwork::IdempotencyStore;
+    assert_eq!(
+        idempotency.claim("AddAmount:deposit-1").await.unwrap(),
+        seedwork::Claim::Acquired
+    );
+    let repository = EventSourced::<Tally>::new(store.clone(), ());
+    use seedwork::AggregateCommand;
+    repository
+        .execute("c".into(), add("c", 5).into_command(), &keyed)
+        .await
+        .unwrap();
+    // While the claim is fresh, the retry is told the request is still running.
+    let running = mediator.send(add("c", 5), &keyed).await.unwrap_err();
+    assert!(running.is_conflict(), "{running}");
+    tokio::time::sleep(Duration::from_millis(40)).await;
+    let repeated = mediator.send(add("c", 5), &keyed).await.unwrap_err();
+    assert!(
+        matches!(repeated, Error::AlreadyRecorded { .. }),
+        "the repeated request is refused as already recorded: {repeated}"
+    );
+    assert_eq!(repeated.status(), 409);
+    let events = store.load(&StreamId::new("Tally", "c"), 0).await.unwrap();
+    assert_eq!(events.len(), 2, "opened once, added once");
+}
+
+/// Every amount added to a tally adds 1 more: a cycle of one policy, which would never end.
+struct Echo;
+
+#[async_trait]
+impl seedwork::Policy<TallyEvent> for Echo {
+    fn name(&self) -> &'static str {
+        "Echo"
+    }
+
+    async fn react(&self, event: &EventEnvelope<TallyEvent>, mediator: &Mediator) -> Result<()> {
+        if let TallyEvent::Added { .. } = event.payload {
+            mediator
+                .send(
+                    add(&event.aggregate_id, 1),
+                    &Metadata::for_policy(self.name(), event),
+                )
+                .await?;
+        }
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn a_cycle_of_policies_is_stopped_after_a_bounded_chain() {
+    let store: Arc<dyn EventStore> = Arc::new(InMemoryStore::default());
+    let mediator = tally_mediator(store.clone())
+        .policy::<TallyEvent>(Echo)
+        .build()
+        .unwrap();
+    mediator.send(open("loop"), &clerk()).await.unwrap();
+    mediator.send(add("loop", 10), &clerk()).await.unwrap();
+    let events = store
+        .load(&StreamId::new("Tally", "loop"), 0)
+        .await
+        .unwrap();
+    // Opened, the caller's 10, then one 1 per policy in the chain.
+    assert_eq!(events.len(), 2 + seedwork::MAX_POLICY_DEPTH, "{events:?}");
+    // The chain's depth is per request: the next one runs its policies again.
+    mediator.send(add("loop", 5), &clerk()).await.unwrap();
+    let events = store
+        .load(&StreamId::new("Tally", "loop"), 0)
+        .await
+        .unwrap();
+    assert_eq!(events.len(), 3 + 2 * seedwork::MAX_POLICY_DEPTH);
+}

@@ -284,3 +284,29 @@ async fn state_stored_aggregates_journal_their_events() {
     let versions: Vec<u64> = journal.iter().map(|e| e.version).collect();
     assert_eq!(versions, [1, 2, 3]);
 }
+
+/// Two repositories over one store stand for two instances of a service: each keeps the
+/// states it rebuilt, and each catches up with what the other recorded before deciding, so
+/// neither decides on a stale state.
+#[tokio::test]
+async fn cached_states_catch_up_with_other_writers() {
+    let store = Arc::new(InMemoryStore::default());
+    let one = EventSourced::<Tally>::new(store.clone(), ());
+    let other = EventSourced::<Tally>::new(store.clone(), ());
+    run(&one, open("shared")).await.unwrap();
+    run(&one, add("shared", 1)).await.unwrap();
+    run(&other, add("shared", 10)).await.unwrap();
+    assert_eq!(run(&one, add("shared", 100)).await.unwrap(), 4);
+    let loaded = one.load(&"shared".to_string()).await.unwrap().unwrap();
+    assert_eq!(loaded.state.total, 111, "every writer's events count");
+    // A refused command leaves the cached state as it was.
+    assert!(run(&one, add("shared", 1_000_000)).await.is_err());
+    assert_eq!(run(&one, add("shared", 1)).await.unwrap(), 5);
+    one.forget_states();
+    assert_eq!(run(&one, add("shared", 1)).await.unwrap(), 6);
+    let events = store
+        .load(&StreamId::new("Tally", "shared"), 0)
+        .await
+        .unwrap();
+    assert_eq!(events.len(), 6);
+}

@@ -46,6 +46,7 @@ seedwork::event_store_conformance!(postgres_event_store, postgres_store());
 seedwork::state_store_conformance!(postgres_state_store, postgres_store());
 seedwork::idempotency_store_conformance!(postgres_idempotency_store, postgres_store());
 seedwork::read_model_store_conformance!(postgres_read_models, postgres_store());
+seedwork::outbox_conformance!(postgres_outbox, postgres_store());
 
 fn new_event(n: u64) -> NewEvent {
     NewEvent {
@@ -168,4 +169,23 @@ async fn postgres_connect_by_url() {
         .append(&stream, 0, vec![new_event(1)])
         .await
         .expect("appends");
+}
+
+/// A claim whose request died expires: after the store's claim time the key is taken over.
+#[tokio::test]
+async fn postgres_stale_claims_are_taken_over() {
+    use seedwork::IdempotencyStore;
+    let store = (*postgres_store().await)
+        .clone()
+        .with_claim_ttl(Duration::from_millis(50));
+    assert_eq!(store.claim("k").await.unwrap(), seedwork::Claim::Acquired);
+    assert_eq!(store.claim("k").await.unwrap(), seedwork::Claim::InProgress);
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    assert_eq!(store.claim("k").await.unwrap(), seedwork::Claim::Acquired);
+    store.complete("k", serde_json::json!(1)).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    assert_eq!(
+        store.claim("k").await.unwrap(),
+        seedwork::Claim::Completed(serde_json::json!(1))
+    );
 }

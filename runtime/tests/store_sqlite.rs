@@ -39,6 +39,8 @@ seedwork::state_store_conformance!(sqlite_memory_state_store, sqlite_memory());
 seedwork::idempotency_store_conformance!(sqlite_memory_idempotency_store, sqlite_memory());
 seedwork::read_model_store_conformance!(sqlite_file_read_models, sqlite_file());
 seedwork::read_model_store_conformance!(sqlite_memory_read_models, sqlite_memory());
+seedwork::outbox_conformance!(sqlite_file_outbox, sqlite_file());
+seedwork::outbox_conformance!(sqlite_memory_outbox, sqlite_memory());
 
 fn new_event(n: u64) -> NewEvent {
     NewEvent {
@@ -338,4 +340,24 @@ async fn sqlite_connect_by_url_or_path() {
         .await
         .expect("opens a URL");
     assert_eq!(opened.location, "sqlite::memory:");
+}
+
+/// A claim whose request died expires: after the store's claim time the key is taken over.
+#[tokio::test]
+async fn sqlite_stale_claims_are_taken_over() {
+    let (store, _dir) = sqlite_file().await;
+    let store = (*store)
+        .clone()
+        .with_claim_ttl(std::time::Duration::from_millis(50));
+    assert_eq!(store.claim("k").await.unwrap(), seedwork::Claim::Acquired);
+    assert_eq!(store.claim("k").await.unwrap(), seedwork::Claim::InProgress);
+    tokio::time::sleep(std::time::Duration::from_millis(120)).await;
+    assert_eq!(store.claim("k").await.unwrap(), seedwork::Claim::Acquired);
+    store.complete("k", serde_json::json!(1)).await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(120)).await;
+    assert_eq!(
+        store.claim("k").await.unwrap(),
+        seedwork::Claim::Completed(serde_json::json!(1)),
+        "a completed key never expires"
+    );
 }

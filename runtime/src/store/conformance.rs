@@ -52,6 +52,18 @@ impl<T: EventStore + StateStore + ReadModelStore> JournalStore for T {
     }
 }
 
+/// A store with a journal, state records and an outbox: what
+/// [`outbox_conformance!`](crate::outbox_conformance) tests.
+pub trait OutboxStore: EventStore + StateStore + super::Outbox {}
+
+impl<T: EventStore + StateStore + super::Outbox> OutboxStore for T {}
+
+impl<T: OutboxStore> Fixture<dyn OutboxStore> for Arc<T> {
+    fn store(&self) -> Arc<dyn OutboxStore> {
+        Arc::clone(self) as Arc<dyn OutboxStore>
+    }
+}
+
 impl<T: JournalStore> Fixture<dyn JournalStore> for Arc<T> {
     fn store(&self) -> Arc<dyn JournalStore> {
         Arc::clone(self) as Arc<dyn JournalStore>
@@ -187,6 +199,19 @@ macro_rules! read_model_store_conformance {
     };
 }
 
+/// Expands to a module `$name` with one multi-threaded `#[tokio::test]` per outbox
+/// conformance case, for a store that is an [`EventStore`], a [`StateStore`] and an
+/// [`Outbox`](crate::store::Outbox) at once.
+#[macro_export]
+macro_rules! outbox_conformance {
+    ($name:ident, $factory:expr $(,)?) => {
+        $crate::__seedwork_conformance_cases! {
+            $name, $factory, dyn $crate::store::conformance::OutboxStore;
+            integration_events_wait_in_the_outbox,
+        }
+    };
+}
+
 /// The expansion shared by the conformance macros. Not public API.
 #[doc(hidden)]
 #[macro_export]
@@ -246,11 +271,13 @@ fn ok<T>(result: crate::Result<T>, doing: &str) -> T {
 #[track_caller]
 fn assert_conflict<T: std::fmt::Debug>(result: crate::Result<T>, stream: &StreamId, doing: &str) {
     match result {
-        Err(Error::Conflict { stream: named, .. }) => assert_eq!(
-            named,
-            stream.to_string(),
-            "{doing}: the conflict must name the stream"
-        ),
+        Err(Error::Conflict { stream: named, .. } | Error::AlreadyRecorded { stream: named }) => {
+            assert_eq!(
+                named,
+                stream.to_string(),
+                "{doing}: the conflict must name the stream"
+            )
+        }
         Err(other) => panic!("{doing}: expected a conflict, got the error {other} ({other:?})"),
         Ok(value) => panic!("{doing}: expected a conflict, got Ok({value:?})"),
     }
@@ -501,11 +528,12 @@ pub async fn reused_event_id_conflicts(store: Arc<dyn EventStore>) {
         "first append",
     );
     let batch: Vec<NewEvent> = numbered(1, 1).into_iter().chain(shared).collect();
-    assert_conflict(
-        store.append(&second, 0, batch).await,
-        &second,
-        "a batch reusing a stored event id",
+    let refused = store.append(&second, 0, batch).await;
+    assert!(
+        matches!(refused, Err(Error::AlreadyRecorded { .. })),
+        "a batch reusing a stored event id is already recorded: {refused:?}"
     );
+    assert_conflict(refused, &second, "a batch reusing a stored event id");
     assert!(
         ok(store.load(&second, 0).await, "load").is_empty(),
         "the refused batch must have left no trace"
@@ -1658,4 +1686,88 @@ pub async fn concurrent_writes_to_one_row_match_a_replay(store: Arc<dyn JournalS
             "{stream}: replay differs"
         );
     }
+}
+
+/// Integration events wait in the outbox from the transaction that records them, in commit
+/// order, with their subjects, until they are marked published; other events never enter
+/// it, and a refused write leaves nothing there.
+pub async fn integration_events_wait_in_the_outbox(store: Arc<dyn OutboxStore>) {
+    let aggregate_type = format!("T{}", Uuid::new_v4().simple());
+    ok(
+        store
+            .install_outbox(vec![super::OutboxRoute::new(
+                aggregate_type.clone(),
+                "Left",
+                "test.Left",
+            )])
+            .await,
+        "install_outbox",
+    );
+    let stream = fresh_stream(&aggregate_type);
+    let record = StreamId::new(aggregate_type.clone(), Uuid::new_v4());
+    let first = event("Left", json!({"n": 1}));
+    let second = event("Left", json!({"n": 2}));
+    ok(
+        store
+            .append(&stream, 0, vec![event("Stayed", json!({})), first.clone()])
+            .await,
+        "append",
+    );
+    assert_conflict(
+        store
+            .append(&stream, 0, vec![event("Left", json!({"n": 0}))])
+            .await,
+        &stream,
+        "a stale append",
+    );
+    ok(
+        store
+            .save_state(&record, 0, json!({}), vec![second.clone()])
+            .await,
+        "state save",
+    );
+    let ours = |messages: Vec<super::OutboxMessage>| -> Vec<super::OutboxMessage> {
+        messages
+            .into_iter()
+            .filter(|m| m.event.stream.aggregate_type == aggregate_type)
+            .collect()
+    };
+    let pending = ours(ok(store.pending(100).await, "pending"));
+    let ids: Vec<Uuid> = pending.iter().map(|m| m.event.event_id).collect();
+    assert_eq!(
+        ids,
+        vec![first.event_id, second.event_id],
+        "the integration events, in commit order, and nothing else"
+    );
+    assert!(pending.iter().all(|m| m.subject == "test.Left"));
+    assert_eq!(
+        pending[0].event.payload,
+        json!({"n": 1}),
+        "the stored event comes whole"
+    );
+    assert!(pending[0].event.position > 0);
+    assert_eq!(
+        ok(store.pending(1).await, "pending(1)").len(),
+        1,
+        "the limit holds"
+    );
+    ok(
+        store
+            .mark_published(&[first.event_id, Uuid::new_v4()])
+            .await,
+        "mark_published",
+    );
+    let pending = ours(ok(store.pending(100).await, "pending"));
+    let ids: Vec<Uuid> = pending.iter().map(|m| m.event.event_id).collect();
+    assert_eq!(
+        ids,
+        vec![second.event_id],
+        "a published message leaves the outbox"
+    );
+    ok(
+        store.mark_published(&[second.event_id]).await,
+        "mark_published",
+    );
+    ok(store.mark_published(&[second.event_id]).await, "again");
+    assert!(ours(ok(store.pending(100).await, "pending")).is_empty());
 }

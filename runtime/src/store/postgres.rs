@@ -27,14 +27,16 @@ use std::time::SystemTime;
 use async_trait::async_trait;
 use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions};
 
-use super::projections::{installed, row_hash, touched, Fold, Projections};
+use super::projections::{
+    installed, outbox_subject, row_hash, touched, Fold, OutboxRoutes, Projections,
+};
 use super::sql::{
     decode_claim_row, decode_event_row, decode_journal_row, decode_read_model_row,
     decode_state_row, duplicate_event_id, stored_version, to_db, version_after, CLAIM_ATTEMPTS,
 };
 use super::{
-    Claim, EventStore, IdempotencyStore, InstallReport, ListQuery, NewEvent, ReadModelStore,
-    RowPage, StateStore, StoredEvent, StoredState, StreamId,
+    Claim, EventStore, IdempotencyStore, InstallReport, ListQuery, NewEvent, Outbox, OutboxMessage,
+    OutboxRoute, ReadModelStore, RowPage, StateStore, StoredEvent, StoredState, StreamId,
 };
 use crate::error::{Error, Result};
 use crate::projection::Projection;
@@ -79,10 +81,19 @@ const SCHEMA: &[&str] = &[
         status text NOT NULL CHECK (status IN ('running', 'completed')),
         reply jsonb
     )",
+    // Databases created before claims expired.
+    "ALTER TABLE idempotency ADD COLUMN IF NOT EXISTS claimed_at timestamptz",
     // Databases created before events had a journal position: the identity numbers the
     // existing rows.
     "ALTER TABLE events ADD COLUMN IF NOT EXISTS position bigint GENERATED ALWAYS AS IDENTITY",
     "CREATE UNIQUE INDEX IF NOT EXISTS events_position ON events (position)",
+    "CREATE TABLE IF NOT EXISTS outbox (
+        event_id uuid NOT NULL PRIMARY KEY,
+        position bigint NOT NULL,
+        subject text NOT NULL,
+        published_at timestamptz
+    )",
+    "CREATE INDEX IF NOT EXISTS outbox_pending ON outbox (position) WHERE published_at IS NULL",
     "CREATE TABLE IF NOT EXISTS read_models (
         name text NOT NULL PRIMARY KEY,
         version text NOT NULL,
@@ -132,6 +143,20 @@ const LOCK_ROWS: &str = "SELECT pg_advisory_xact_lock(lock) FROM UNNEST($1::bigi
 
 const READ_MODEL_VERSIONS: &str = "SELECT name, version FROM read_models";
 
+const INSERT_OUTBOX: &str = "INSERT INTO outbox (event_id, position, subject) VALUES ($1, $2, $3)";
+
+const PENDING: &str = "SELECT e.aggregate_type, e.aggregate_id, e.version, e.position,
+            e.event_id::text AS event_id, e.event_type, e.schema_version,
+            e.payload::text AS payload, e.metadata::text AS metadata,
+            (EXTRACT(EPOCH FROM e.recorded_at) * 1000000)::bigint AS recorded_at, o.subject
+       FROM outbox o JOIN events e ON e.event_id = o.event_id
+      WHERE o.published_at IS NULL
+      ORDER BY o.position
+      LIMIT $1";
+
+const MARK_PUBLISHED: &str = "UPDATE outbox SET published_at = now()
+      WHERE published_at IS NULL AND event_id = ANY($1::uuid[])";
+
 const RECORD_READ_MODEL: &str = "INSERT INTO read_models (name, version) VALUES ($1, $2)
      ON CONFLICT (name) DO UPDATE SET version = excluded.version, built_at = now()";
 
@@ -156,8 +181,12 @@ const UPDATE_STATE: &str = "UPDATE aggregate_state SET version = $4, state = $5:
 const LOAD_STATE: &str = "SELECT version, state::text AS state FROM aggregate_state
       WHERE aggregate_type = $1 AND aggregate_id = $2";
 
-const CLAIM: &str = "INSERT INTO idempotency (key, status, reply) VALUES ($1, 'running', NULL)
-     ON CONFLICT (key) DO NOTHING";
+/// Takes a free key, or a running claim older than `$2` seconds (its request died).
+const CLAIM: &str =
+    "INSERT INTO idempotency (key, status, reply, claimed_at) VALUES ($1, 'running', NULL, now())
+     ON CONFLICT (key) DO UPDATE SET claimed_at = now()
+      WHERE idempotency.status = 'running'
+        AND COALESCE(idempotency.claimed_at, '-infinity') < now() - make_interval(secs => $2)";
 
 const LOAD_CLAIM: &str = "SELECT status, reply::text AS reply FROM idempotency WHERE key = $1";
 
@@ -178,13 +207,23 @@ pub struct PostgresStore {
     /// The schema `migrate` creates before its tables, when the store was opened with one.
     schema: Option<String>,
     projections: Projections,
+    routes: OutboxRoutes,
+    claim_ttl: std::time::Duration,
 }
 
 impl PostgresStore {
-    /// Connects to `url` (`postgres://user:password@host:port/database`) with default pool
-    /// settings and creates the tables in the connection's default schema.
+    /// Connects to `url` (`postgres://user:password@host:port/database`) with the default
+    /// pool settings ([`pool_options`](Self::pool_options)) and creates the tables in the
+    /// connection's default schema.
     pub async fn connect(url: &str) -> Result<Self> {
-        Self::connect_with(PgPoolOptions::new(), url.parse()?, None).await
+        Self::connect_with(Self::pool_options(), url.parse()?, None).await
+    }
+
+    /// The pool settings of [`connect`](Self::connect): sqlx's, but without the ping before
+    /// every acquire, which costs a round trip per statement; a broken connection is still
+    /// noticed when it is used, and reported as an infrastructure error.
+    pub fn pool_options() -> PgPoolOptions {
+        PgPoolOptions::new().test_before_acquire(false)
     }
 
     /// Like [`connect`](Self::connect), but every connection of the pool works in `schema`
@@ -195,7 +234,7 @@ impl PostgresStore {
     /// it is spliced into DDL and into the connection's startup options, where quoting rules
     /// differ, so anything else is refused as a configuration error.
     pub async fn connect_with_schema(url: &str, schema: &str) -> Result<Self> {
-        Self::connect_with(PgPoolOptions::new(), url.parse()?, Some(schema)).await
+        Self::connect_with(Self::pool_options(), url.parse()?, Some(schema)).await
     }
 
     /// The general constructor: your pool settings (size, acquire timeout), your connection
@@ -218,6 +257,8 @@ impl PostgresStore {
             pool,
             schema: schema.map(str::to_owned),
             projections: Projections::default(),
+            routes: OutboxRoutes::default(),
+            claim_ttl: super::CLAIM_TTL,
         };
         store.migrate().await?;
         Ok(store)
@@ -230,7 +271,17 @@ impl PostgresStore {
             pool,
             schema: None,
             projections: Projections::default(),
+            routes: OutboxRoutes::default(),
+            claim_ttl: super::CLAIM_TTL,
         }
+    }
+
+    /// The store, with idempotency claims expiring after `ttl` instead of the default
+    /// (`store::CLAIM_TTL`).
+    #[must_use]
+    pub fn with_claim_ttl(mut self, ttl: std::time::Duration) -> Self {
+        self.claim_ttl = ttl;
+        self
     }
 
     /// The underlying pool, for read models or health checks that share the database.
@@ -281,13 +332,14 @@ impl PostgresStore {
             .map(|record| record.map_or(0, |record| record.version))
     }
 
-    /// Appends and updates the read models in one transaction.
+    /// Appends, updates the read models and fills the outbox in one transaction.
     async fn append_projected(
         &self,
         stream: &StreamId,
         expected_version: u64,
         events: Vec<NewEvent>,
         projections: &[Arc<dyn Projection>],
+        routes: &[OutboxRoute],
     ) -> Result<u64> {
         let mut transaction = self.pool.begin().await?;
         lock_rows(
@@ -308,9 +360,30 @@ impl PostgresStore {
             };
         let stored = load_events(&mut transaction, stream, expected_version).await?;
         project(&mut transaction, projections, &stored).await?;
+        fill_outbox(&mut transaction, routes, &stored).await?;
         transaction.commit().await?;
         Ok(version)
     }
+}
+
+/// Writes the outbox messages of just-stored `events` that leave the context, inside the
+/// caller's transaction.
+async fn fill_outbox(
+    connection: &mut PgConnection,
+    routes: &[OutboxRoute],
+    events: &[StoredEvent],
+) -> Result<()> {
+    for event in events {
+        if let Some(subject) = outbox_subject(routes, event) {
+            sqlx::query(INSERT_OUTBOX)
+                .bind(event.event_id)
+                .bind(to_db(event.position, "position")?)
+                .bind(subject)
+                .execute(&mut *connection)
+                .await?;
+        }
+    }
+    Ok(())
 }
 
 /// How an insert of events went.
@@ -618,9 +691,10 @@ impl EventStore for PostgresStore {
             return Ok(current);
         }
         let projections = self.projections.current();
-        if !projections.is_empty() {
+        let routes = self.routes.current();
+        if !projections.is_empty() || !routes.is_empty() {
             return self
-                .append_projected(stream, expected_version, events, &projections)
+                .append_projected(stream, expected_version, events, &projections, &routes)
                 .await;
         }
         let mut connection = self.pool.acquire().await?;
@@ -752,9 +826,11 @@ impl StateStore for PostgresStore {
                     )))
                 }
             }
-            if !projections.is_empty() {
+            let routes = self.routes.current();
+            if !projections.is_empty() || !routes.is_empty() {
                 let stored = load_events(&mut transaction, key, current).await?;
                 project(&mut transaction, &projections, &stored).await?;
+                fill_outbox(&mut transaction, &routes, &stored).await?;
             }
         }
         transaction.commit().await?;
@@ -873,11 +949,45 @@ impl ReadModelStore for PostgresStore {
 }
 
 #[async_trait]
+impl Outbox for PostgresStore {
+    async fn install_outbox(&self, routes: Vec<OutboxRoute>) -> Result<()> {
+        self.routes.replace(routes);
+        Ok(())
+    }
+
+    async fn pending(&self, limit: usize) -> Result<Vec<OutboxMessage>> {
+        let rows = sqlx::query(PENDING)
+            .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|row| {
+                let event = decode_journal_row(row)?;
+                let subject: String = sqlx::Row::try_get(row, "subject")?;
+                Ok(OutboxMessage { event, subject })
+            })
+            .collect()
+    }
+
+    async fn mark_published(&self, event_ids: &[uuid::Uuid]) -> Result<()> {
+        if event_ids.is_empty() {
+            return Ok(());
+        }
+        sqlx::query(MARK_PUBLISHED)
+            .bind(event_ids)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+}
+
+#[async_trait]
 impl IdempotencyStore for PostgresStore {
     async fn claim(&self, key: &str) -> Result<Claim> {
         for _ in 0..CLAIM_ATTEMPTS {
             let inserted = sqlx::query(CLAIM)
                 .bind(key)
+                .bind(self.claim_ttl.as_secs_f64())
                 .execute(&self.pool)
                 .await?
                 .rows_affected();

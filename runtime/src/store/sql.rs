@@ -16,11 +16,10 @@ use crate::error::{Error, Result};
 /// request released it in between); after that the key is reported as in progress.
 pub(super) const CLAIM_ATTEMPTS: usize = 3;
 
-/// The conflict for a batch that reuses an event id already stored (in any stream).
+/// The refusal of a batch that reuses an event id already stored (in any stream).
 pub(super) fn duplicate_event_id(stream: &StreamId) -> Error {
-    Error::Conflict {
+    Error::AlreadyRecorded {
         stream: stream.to_string(),
-        reason: "an event id of the batch is already stored".to_owned(),
     }
 }
 
