@@ -2,8 +2,11 @@
 //! them (the suite builds it with `cargo fmt --check`, clippy and its own tests first).
 //!
 //! - [`services`]: each example serves over real HTTP on SQLite and on PostgreSQL.
+//! - [`instances`]: two instances of a service on one PostgreSQL database, commanded at once
+//!   for the same aggregates: no lost update, no gap in a stream, read models a replay repeats.
 #![allow(missing_docs, clippy::unwrap_used)]
 
+mod instances;
 mod services;
 
 use std::sync::OnceLock;
