@@ -134,7 +134,7 @@ pub use event::{DomainEvent, EventEnvelope};
 pub use lifecycle::{AggregateError, LifecycleError};
 pub use mediator::{
     behaviors, Behavior, Mediator, MediatorBuilder, Next, RegisterCommands, Reply, Request,
-    RequestKind,
+    RequestKind, MAX_POLICY_DEPTH,
 };
 pub use message::{
     AggregateCommand, Command, CommandHandler, EventHandler, Policy, Query, QueryHandler,

@@ -15,12 +15,24 @@
 //!   time it runs (see [`Error::AlreadyRecorded`]), so the redelivery is recognised as done
 //!   and acknowledged instead of handled twice.
 //!
-//! For tests of those crashes, `SEEDWORK_FAULT=relay-abort-after-publish` makes the relay
-//! abort the process right after the broker acknowledged a message and before the outbox
-//! records it, and `SEEDWORK_FAULT=consumer-abort-before-ack` makes a consumer abort after its
+//! - A handler's refusal (a business rule, an unknown aggregate, invalid data) answers the
+//!   same every time, so the message is logged and acknowledged rather than retried forever;
+//!   a retryable failure ([`Error::is_retryable`]: the database down, a conflict) comes back.
+//!
+//! Every context publishes to one stream named after it ([`stream_name`]: `ESHOP_ORDERING`),
+//! one subject per event ([`subject`]: `eshop_ordering.OrderStartedIntegrationEvent`); the
+//! producer's relay and every consumer create the stream when it is missing, so they may
+//! start in any order.
+//!
+//! For tests of those crashes, `SEEDWORK_FAULT` names one to provoke:
+//! `relay-abort-before-publish` aborts the process when the relay is about to publish (the
+//! events are committed, the process dies before the broker hears of them);
+//! `relay-abort-after-publish` aborts right after the broker acknowledged a message and
+//! before the outbox records it; `consumer-abort-before-ack` aborts a consumer after its
 //! handler succeeded and before it acknowledges.
 
 use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -31,9 +43,52 @@ use uuid::Uuid;
 
 use crate::error::{Error, Result};
 use crate::store::{Outbox, OutboxMessage};
+use crate::Mediator;
+
+/// A connection to JetStream, as [`connect`] makes it.
+pub use async_nats::jetstream::Context as JetStream;
 
 /// The header JetStream deduplicates by.
 pub const MESSAGE_ID: &str = "Nats-Msg-Id";
+
+/// The JetStream stream the bounded context `context` publishes its integration events to.
+///
+/// ```
+/// assert_eq!(seedwork::nats::stream_name("eshop_ordering"), "ESHOP_ORDERING");
+/// ```
+pub fn stream_name(context: &str) -> String {
+    context
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_uppercase()
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+/// The subject of integration event `event` of the bounded context `context`.
+///
+/// ```
+/// assert_eq!(
+///     seedwork::nats::subject("eshop_ordering", "OrderStartedIntegrationEvent"),
+///     "eshop_ordering.OrderStartedIntegrationEvent"
+/// );
+/// ```
+pub fn subject(context: &str, event: &str) -> String {
+    format!("{context}.{event}")
+}
+
+/// Every subject of the bounded context `context`: what its stream holds.
+///
+/// ```
+/// assert_eq!(seedwork::nats::context_subjects("bank"), vec!["bank.>".to_owned()]);
+/// ```
+pub fn context_subjects(context: &str) -> Vec<String> {
+    vec![format!("{context}.>")]
+}
 
 /// An integration event on the wire: the event and where it came from.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -52,7 +107,8 @@ pub struct IntegrationMessage {
     pub version: u64,
     /// When it was recorded, in microseconds since the Unix epoch.
     pub recorded_at: i64,
-    /// The event.
+    /// The event's fields, as a JSON object: the wire contract other contexts read, so it
+    /// does not carry the producer's enum tag (`event_type` names the event).
     pub payload: serde_json::Value,
     /// The request metadata it was recorded with (correlation, causation, principal).
     pub metadata: serde_json::Value,
@@ -76,7 +132,7 @@ impl IntegrationMessage {
             aggregate_id: event.stream.aggregate_id.clone(),
             version: event.version,
             recorded_at,
-            payload: event.payload.clone(),
+            payload: fields_of(&event.event_type, &event.payload),
             metadata: event.metadata.clone(),
         }
     }
@@ -94,6 +150,21 @@ impl IntegrationMessage {
     /// When it was recorded.
     pub fn recorded_at(&self) -> SystemTime {
         UNIX_EPOCH + Duration::from_micros(u64::try_from(self.recorded_at).unwrap_or(0))
+    }
+}
+
+/// The fields of a stored event payload: an event enum's variant is stored under its name
+/// (`{"OrderStarted": {…}}`, or `"OrderStarted"` without fields); anything else is kept as is.
+fn fields_of(event_type: &str, payload: &serde_json::Value) -> serde_json::Value {
+    match payload {
+        serde_json::Value::Object(tagged) if tagged.len() == 1 => match tagged.get(event_type) {
+            Some(fields) => fields.clone(),
+            None => payload.clone(),
+        },
+        serde_json::Value::String(tag) if tag == event_type => {
+            serde_json::Value::Object(serde_json::Map::new())
+        }
+        _ => payload.clone(),
     }
 }
 
@@ -173,6 +244,10 @@ pub struct Relay {
     jetstream: jetstream::Context,
     batch: usize,
     idle: Duration,
+    /// The stream to create before the first publication, and whether it exists now.
+    stream: Option<(String, Vec<String>)>,
+    stream_ready: AtomicBool,
+    abort_before_publish: bool,
     abort_after_publish: bool,
 }
 
@@ -181,6 +256,7 @@ impl std::fmt::Debug for Relay {
         f.debug_struct("Relay")
             .field("batch", &self.batch)
             .field("idle", &self.idle)
+            .field("stream", &self.stream)
             .finish_non_exhaustive()
     }
 }
@@ -194,13 +270,39 @@ impl Relay {
             jetstream,
             batch: 100,
             idle: Duration::from_millis(200),
+            stream: None,
+            stream_ready: AtomicBool::new(false),
+            abort_before_publish: fault("relay-abort-before-publish"),
             abort_after_publish: fault("relay-abort-after-publish"),
         }
+    }
+
+    /// Creates the stream `name` with `subjects` (when missing) before publishing, so the
+    /// messages have somewhere to go even when no consumer ever started.
+    pub fn with_stream(mut self, name: impl Into<String>, subjects: Vec<String>) -> Self {
+        self.stream = Some((name.into(), subjects));
+        self
     }
 
     /// Publishes the pending messages, up to one batch; returns how many it published.
     pub async fn publish_pending(&self) -> Result<usize> {
         let pending = self.outbox.pending(self.batch).await?;
+        if pending.is_empty() {
+            return Ok(0);
+        }
+        if let Some((name, subjects)) = &self.stream {
+            if !self.stream_ready.load(Ordering::Relaxed) {
+                ensure_stream(&self.jetstream, name, subjects.clone()).await?;
+                self.stream_ready.store(true, Ordering::Relaxed);
+            }
+        }
+        if self.abort_before_publish {
+            eprintln!(
+                "SEEDWORK_FAULT: the relay aborts before publishing {} committed events",
+                pending.len()
+            );
+            std::process::abort();
+        }
         let mut published = Vec::with_capacity(pending.len());
         for message in &pending {
             let body = serde_json::to_vec(&IntegrationMessage::of(message))?;
@@ -264,6 +366,8 @@ impl Relay {
 pub struct Subscription {
     /// The JetStream stream (the producing context's).
     pub stream: String,
+    /// The stream's subjects, to create it when the producer has not yet.
+    pub stream_subjects: Vec<String>,
     /// The durable consumer's name: one per consuming service, shared by its instances.
     pub durable: String,
     /// The subject it receives (wildcards allowed: `eshop_ordering.>`).
@@ -272,11 +376,36 @@ pub struct Subscription {
     pub ack_wait: Duration,
 }
 
+impl Subscription {
+    /// The subscription of the consumer `durable` to integration event `event` of the
+    /// bounded context `context`, with the stream and subject named by convention and 30 s
+    /// for a handler to finish.
+    ///
+    /// ```
+    /// let subscription = seedwork::nats::Subscription::to(
+    ///     "eshop_ordering",
+    ///     "OrderStartedIntegrationEvent",
+    ///     "eshop_basket_empty_basket",
+    /// );
+    /// assert_eq!(subscription.stream, "ESHOP_ORDERING");
+    /// assert_eq!(subscription.subject, "eshop_ordering.OrderStartedIntegrationEvent");
+    /// ```
+    pub fn to(context: &str, event: &str, durable: &str) -> Self {
+        Self {
+            stream: stream_name(context),
+            stream_subjects: context_subjects(context),
+            durable: durable.to_owned(),
+            subject: subject(context, event),
+            ack_wait: Duration::from_secs(30),
+        }
+    }
+}
+
 /// Receives the messages of `subscription` until `shutdown`, handing each to `handler`
 /// and acknowledging it once the handler succeeded or found it already done
-/// ([`Error::AlreadyRecorded`]); a failed handler's message comes back after a delay. A
-/// message that is not an integration message is acknowledged and logged: it would fail
-/// every time.
+/// ([`Error::AlreadyRecorded`]); a retryable failure's message comes back after a delay. A
+/// refusal, or a message that is not an integration message, is logged and acknowledged:
+/// it would fail every time. Returns an error when the broker cannot be reached.
 pub async fn consume<F, Fut>(
     jetstream: &jetstream::Context,
     subscription: &Subscription,
@@ -288,6 +417,12 @@ where
     Fut: Future<Output = Result<()>>,
 {
     let abort_before_ack = fault("consumer-abort-before-ack");
+    ensure_stream(
+        jetstream,
+        &subscription.stream,
+        subscription.stream_subjects.clone(),
+    )
+    .await?;
     let stream = jetstream
         .get_stream(&subscription.stream)
         .await
@@ -327,11 +462,16 @@ where
         let outcome = match decoded {
             Ok(integration) => {
                 let event_id = integration.event_id;
+                let event_type = integration.event_type.clone();
                 match handler(integration).await {
                     Ok(()) | Err(Error::AlreadyRecorded { .. }) => Ok(()),
-                    Err(error) => {
-                        tracing::warn!(%event_id, %error, "an integration event's handler failed; it comes back");
+                    Err(error) if error.is_retryable() => {
+                        tracing::warn!(%event_id, %event_type, %error, "an integration event's handler failed; it comes back");
                         Err(error)
+                    }
+                    Err(error) => {
+                        tracing::error!(%event_id, %event_type, %error, "an integration event was refused; it is not retried");
+                        Ok(())
                     }
                 }
             }
@@ -356,5 +496,76 @@ where
                     .map_err(broker)?;
             }
         }
+    }
+}
+
+/// A consumer of one integration event: where it reads and what it does with a message
+/// (typically: decode it, send a command with [`metadata_for`]).
+#[crate::async_trait]
+pub trait Subscriber: Send + Sync + 'static {
+    /// Where it reads.
+    fn subscription(&self) -> Subscription;
+
+    /// Handles one message. [`Error::AlreadyRecorded`] means it was handled before.
+    async fn handle(&self, message: IntegrationMessage, mediator: &Mediator) -> Result<()>;
+}
+
+/// Runs `subscriber` over `mediator` until `shutdown`: consumes, and when the broker is
+/// unreachable or the consumer fails, waits (up to 5 s, doubling) and starts again.
+pub async fn run_subscriber(
+    jetstream: jetstream::Context,
+    subscriber: Arc<dyn Subscriber>,
+    mediator: Mediator,
+    shutdown: impl Future<Output = ()>,
+) {
+    tokio::pin!(shutdown);
+    let subscription = subscriber.subscription();
+    let mut backoff = Duration::from_millis(200);
+    loop {
+        let consumed = consume(
+            &jetstream,
+            &subscription,
+            |message| {
+                let subscriber = subscriber.clone();
+                let mediator = mediator.clone();
+                async move { subscriber.handle(message, &mediator).await }
+            },
+            &mut shutdown,
+        );
+        match consumed.await {
+            Ok(()) => return,
+            Err(error) => {
+                tracing::warn!(subject = %subscription.subject, %error, "the consumer waits for the broker");
+            }
+        }
+        tokio::select! {
+            () = &mut shutdown => return,
+            () = tokio::time::sleep(backoff) => {}
+        }
+        backoff = (backoff * 2).min(Duration::from_secs(5));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fields_of;
+    use serde_json::json;
+
+    #[test]
+    fn the_wire_payload_is_the_events_fields_without_the_enum_tag() {
+        assert_eq!(
+            fields_of(
+                "OrderStarted",
+                &json!({ "OrderStarted": { "buyer_id": "b" } })
+            ),
+            json!({ "buyer_id": "b" })
+        );
+        assert_eq!(fields_of("Emptied", &json!("Emptied")), json!({}));
+        // A payload that is not an enum's (a struct event, another tag) is kept as is.
+        assert_eq!(fields_of("Shipped", &json!({ "n": 1 })), json!({ "n": 1 }));
+        assert_eq!(
+            fields_of("Shipped", &json!({ "Other": {} })),
+            json!({ "Other": {} })
+        );
     }
 }

@@ -220,10 +220,8 @@ async fn nats_consumers_handle_each_message_once_and_retry_failures() {
     let seen: Arc<Mutex<Vec<u64>>> = Arc::default();
     let failed_once = Arc::new(Mutex::new(false));
     let subscription = Subscription {
-        stream: "TEST".into(),
-        durable: "counter".into(),
-        subject: "test.Shipped".into(),
         ack_wait: Duration::from_secs(2),
+        ..Subscription::to("test", "Shipped", "counter")
     };
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let consumer = {
@@ -280,4 +278,78 @@ async fn nats_consumers_handle_each_message_once_and_retry_failures() {
     );
     stop.send(()).unwrap();
     consumer.await.unwrap().unwrap();
+}
+
+/// Counts the messages it handles; refuses the first one's `n`.
+struct Counter {
+    seen: Arc<Mutex<Vec<u64>>>,
+    refuse: u64,
+}
+
+#[async_trait]
+impl nats::Subscriber for Counter {
+    fn subscription(&self) -> Subscription {
+        Subscription {
+            ack_wait: Duration::from_secs(2),
+            ..Subscription::to("test", "Shipped", "counter")
+        }
+    }
+
+    async fn handle(&self, message: IntegrationMessage, _: &seedwork::Mediator) -> Result<()> {
+        let n = message.payload["n"].as_u64().unwrap();
+        self.seen.lock().unwrap().push(n);
+        if n == self.refuse {
+            return Err(seedwork::Error::domain("never acceptable"));
+        }
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn nats_subscribers_start_before_the_broker_and_refusals_are_not_retried() {
+    let mut broker = Broker::stopped();
+    let jetstream = nats::connect(&broker.url()).await.unwrap();
+    let seen: Arc<Mutex<Vec<u64>>> = Arc::default();
+    let subscriber = Arc::new(Counter {
+        seen: seen.clone(),
+        refuse: 0,
+    });
+    let mediator = seedwork::Mediator::builder().build().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let running = tokio::spawn(nats::run_subscriber(
+        jetstream.clone(),
+        subscriber,
+        mediator,
+        async {
+            let _ = stopped.await;
+        },
+    ));
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    broker.start();
+    // The relay creates the stream itself (the consumer may have too, whichever is first).
+    let store = store_with(2).await;
+    let relay = Relay::new(store.clone(), jetstream.clone())
+        .with_stream(nats::stream_name("test"), nats::context_subjects("test"));
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while relay.publish_pending().await.is_err() {
+        assert!(
+            Instant::now() < deadline,
+            "the relay never reached the broker"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    loop {
+        let mut handled = seen.lock().unwrap().clone();
+        handled.sort_unstable();
+        if handled == [0, 1] {
+            break;
+        }
+        assert!(Instant::now() < deadline, "handled {handled:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // The refused message was acknowledged: past the ack wait, nothing came back.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(seen.lock().unwrap().len(), 2, "{:?}", seen.lock().unwrap());
+    stop.send(()).unwrap();
+    running.await.unwrap();
 }

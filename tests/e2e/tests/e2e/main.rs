@@ -4,9 +4,12 @@
 //! - [`services`]: each example serves over real HTTP on SQLite and on PostgreSQL.
 //! - [`instances`]: two instances of a service on one PostgreSQL database, commanded at once
 //!   for the same aggregates: no lost update, no gap in a stream, read models a replay repeats.
+//! - [`integration_events`]: ordering's integration events reach the basket through NATS
+//!   JetStream once, through crashes of either service and an outage of the broker.
 #![allow(missing_docs, clippy::unwrap_used)]
 
 mod instances;
+mod integration_events;
 mod services;
 
 use std::sync::OnceLock;
@@ -33,7 +36,12 @@ pub(crate) fn project(name: &'static str) -> &'static Project {
 
 /// A fresh SQLite file for one run.
 pub(crate) fn sqlite(dir: &tempfile::TempDir) -> String {
-    dir.path().join("service.db").display().to_string()
+    sqlite_in(dir, "service.db")
+}
+
+/// The SQLite file `name` in `dir`.
+pub(crate) fn sqlite_in(dir: &tempfile::TempDir, name: &str) -> String {
+    dir.path().join(name).display().to_string()
 }
 
 /// A fresh PostgreSQL database for one run, on the server the tests are given.
