@@ -205,6 +205,29 @@ impl Project {
             .to_owned();
         Service { child, address }
     }
+
+    /// Runs the binary's one-off task `args` (such as `rebuild-read-models`) over
+    /// `database` to its end, failing with its output unless it succeeds; returns its
+    /// standard output.
+    pub fn run_task(&self, args: &[&str], database: &str) -> String {
+        let output = Command::new(&self.binary)
+            .args(args)
+            .args(["--database", database])
+            .env("RUST_LOG", "warn")
+            .current_dir(&self.dir)
+            .output()
+            .expect("the binary runs");
+        let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+        assert!(
+            output.status.success(),
+            "`{} {}` failed with {}:\n{stdout}\n{}",
+            self.binary.display(),
+            args.join(" "),
+            output.status,
+            String::from_utf8_lossy(&output.stderr)
+        );
+        stdout
+    }
 }
 
 /// A running service.
@@ -237,7 +260,8 @@ impl Answer {
 }
 
 impl Service {
-    /// Sends `method path` with `headers` and an optional JSON body; returns the answer.
+    /// Sends `method path` with `headers` and an optional JSON body; returns the answer, and
+    /// fails the test if there is none (see [`try_call`](Self::try_call)).
     pub fn call(
         &self,
         method: &str,
@@ -249,15 +273,16 @@ impl Service {
             .unwrap_or_else(|error| panic!("{method} {path}: {error}"))
     }
 
-    /// [`Service::call`], with a failure to connect or to read the answer (a service that
-    /// died) returned instead of failing the test.
+    /// Like [`call`](Self::call), but a request that gets no HTTP answer — the connection
+    /// refused or dropped, no answer within 30 seconds, something that is not HTTP — is an
+    /// error saying so, for tests that collect every failure of many concurrent requests.
     pub fn try_call(
         &self,
         method: &str,
         path: &str,
         headers: &[(&str, &str)],
         body: Option<&serde_json::Value>,
-    ) -> std::io::Result<Answer> {
+    ) -> Result<Answer, String> {
         let body = body.map(|b| b.to_string()).unwrap_or_default();
         let mut request = format!(
             "{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nContent-Length: {}\r\n",
@@ -272,18 +297,19 @@ impl Service {
         }
         request.push_str("\r\n");
         request.push_str(&body);
-        let mut stream = TcpStream::connect(&self.address)?;
-        stream.set_read_timeout(Some(Duration::from_secs(30)))?;
-        stream.write_all(request.as_bytes())?;
+        let mut stream = TcpStream::connect(&self.address)
+            .map_err(|error| format!("cannot connect to {}: {error}", self.address))?;
+        stream
+            .set_read_timeout(Some(Duration::from_secs(30)))
+            .map_err(|error| format!("cannot set a read timeout: {error}"))?;
+        stream
+            .write_all(request.as_bytes())
+            .map_err(|error| format!("cannot send the request: {error}"))?;
         let mut raw = Vec::new();
-        stream.read_to_end(&mut raw)?;
-        if raw.is_empty() {
-            return Err(std::io::Error::new(
-                std::io::ErrorKind::UnexpectedEof,
-                "the service closed the connection without an answer",
-            ));
-        }
-        Ok(parse(&raw))
+        stream
+            .read_to_end(&mut raw)
+            .map_err(|error| format!("no complete answer: {error}"))?;
+        parse(&raw)
     }
 
     /// Waits up to `seconds` for the process to exit by itself (a provoked crash), and
@@ -338,7 +364,7 @@ impl Drop for Service {
 }
 
 /// Parses an HTTP/1.1 answer (the body is what follows the headers, the connection closed).
-fn parse(raw: &[u8]) -> Answer {
+fn parse(raw: &[u8]) -> Result<Answer, String> {
     let text = String::from_utf8_lossy(raw);
     let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
     let mut lines = head.lines();
@@ -346,7 +372,7 @@ fn parse(raw: &[u8]) -> Answer {
         .next()
         .and_then(|line| line.split_whitespace().nth(1))
         .and_then(|code| code.parse().ok())
-        .unwrap_or_else(|| panic!("not an HTTP answer: {head}"));
+        .ok_or_else(|| format!("not an HTTP answer: {head:?}"))?;
     let headers: Vec<(String, String)> = lines
         .filter_map(|line| line.split_once(':'))
         .map(|(name, value)| (name.trim().to_ascii_lowercase(), value.trim().to_owned()))
@@ -359,11 +385,11 @@ fn parse(raw: &[u8]) -> Answer {
     } else {
         body.to_owned()
     };
-    Answer {
+    Ok(Answer {
         status,
         headers,
         body: serde_json::from_str(&body).unwrap_or(serde_json::Value::Null),
-    }
+    })
 }
 
 /// The payload of a chunked body.

@@ -2,10 +2,13 @@
 //! them (the suite builds it with `cargo fmt --check`, clippy and its own tests first).
 //!
 //! - [`services`]: each example serves over real HTTP on SQLite and on PostgreSQL.
+//! - [`instances`]: two instances of a service on one PostgreSQL database, commanded at once
+//!   for the same aggregates: no lost update, no gap in a stream, read models a replay repeats.
 //! - [`integration_events`]: ordering's integration events reach the basket through NATS
 //!   JetStream once, through crashes of either service and an outage of the broker.
 #![allow(missing_docs, clippy::unwrap_used)]
 
+mod instances;
 mod integration_events;
 mod services;
 
