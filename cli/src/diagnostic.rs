@@ -85,6 +85,8 @@ pub enum Code {
     ReadModelNeverUpdated,
     /// W006: a redundant setting.
     Redundant,
+    /// W007: policies that form a cycle nothing in the spec ends.
+    PolicyCycle,
 }
 
 impl Code {
@@ -122,6 +124,7 @@ impl Code {
             Code::DefaultedEventField => "W004",
             Code::ReadModelNeverUpdated => "W005",
             Code::Redundant => "W006",
+            Code::PolicyCycle => "W007",
         }
     }
 

@@ -7,7 +7,8 @@
 //!   **lifecycle**: a start marker leading to the initial state, and one edge per command
 //!   from each state it is accepted in to the state it leads to, labelled with the command;
 //! - each **policy** (lilac) sits between the event that triggers it and the command it
-//!   sends, also across aggregates (dashed edges);
+//!   sends, also across aggregates (dashed edges); a **subscription** is drawn the same way,
+//!   from the other context's integration event (red, "from" its context) to the command;
 //! - each **read model** (green) is fed by the events that update it and emptied by those
 //!   that remove its rows ("removes"), with its queries listed under its name.
 //!
@@ -237,6 +238,33 @@ impl Graph {
             graph.edge(
                 id,
                 command_id(&policy.aggregate, &policy.command),
+                Link::Policy,
+                None,
+            );
+        }
+        for subscription in &model.subscriptions {
+            // The other context's event, outside every aggregate of this one.
+            let event = format!("external__{}__{}", subscription.context, subscription.event);
+            if !graph.nodes.iter().any(|node| node.id == event) {
+                graph.nodes.push(Node {
+                    id: event.clone(),
+                    kind: Kind::IntegrationEvent,
+                    lines: vec![
+                        subscription.event.clone(),
+                        format!("from {}", subscription.context),
+                    ],
+                });
+            }
+            let id = format!("subscription__{}", subscription.names.name);
+            graph.nodes.push(Node {
+                id: id.clone(),
+                kind: Kind::Policy,
+                lines: vec![subscription.names.name.clone()],
+            });
+            graph.edge(event, id.clone(), Link::Policy, None);
+            graph.edge(
+                id,
+                command_id(&subscription.aggregate, &subscription.command),
                 Link::Policy,
                 None,
             );
@@ -684,6 +712,7 @@ mod tests {
                     aggregates: Vec::new(),
                     read_models: Vec::new(),
                     policies: Vec::new(),
+                    subscriptions: Vec::new(),
                 },
             }
         }

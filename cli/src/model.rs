@@ -22,6 +22,8 @@ pub struct Model {
     pub read_models: Vec<ReadModel>,
     /// Policies, in spec order.
     pub policies: Vec<Policy>,
+    /// Subscriptions to other contexts' integration events, in spec order.
+    pub subscriptions: Vec<Subscription>,
 }
 
 /// The bounded context.
@@ -452,7 +454,33 @@ pub struct Policy {
     pub mapping: Vec<Mapped>,
 }
 
-/// A command field filled by a policy.
+/// When another context's integration event arrives (through the broker), send a command.
+#[derive(Debug, Clone, Serialize)]
+pub struct Subscription {
+    /// Its names.
+    pub names: Names,
+    /// Documentation lines.
+    pub doc: Vec<String>,
+    /// The publishing context (`eshop_ordering`).
+    pub context: String,
+    /// The integration event (`OrderStartedIntegrationEvent`).
+    pub event: String,
+    /// What this context reads of the event's payload (other fields are ignored).
+    pub fields: Vec<Field>,
+    /// The command's aggregate.
+    pub aggregate: String,
+    /// The command's aggregate, `snake_case`.
+    pub aggregate_snake: String,
+    /// The command sent.
+    pub command: String,
+    /// How each command field is filled.
+    pub mapping: Vec<Mapped>,
+    /// The durable consumer's name at the broker, shared by every instance of this service:
+    /// the consuming context and the subscription (`eshop_basket_empty_basket_when_order_started`).
+    pub durable: String,
+}
+
+/// A command field filled by a policy or a subscription.
 #[derive(Debug, Clone, Serialize)]
 pub struct Mapped {
     /// The command field (the target aggregate's id field included).

@@ -11,8 +11,10 @@ use crate::model::Model;
 use crate::render::templates::TemplateSet;
 use crate::render::RenderOptions;
 
-/// The runtime features a generated project uses: both databases and the HTTP edge.
-pub const RUNTIME_FEATURES: &str = r#"["sqlite", "postgres", "http"]"#;
+/// The runtime features a generated project uses: both databases, the HTTP edge and NATS
+/// (also for a context without integration events yet, so adding one to `domain.toml` never
+/// needs an edit of the user-owned `Cargo.toml`).
+pub const RUNTIME_FEATURES: &str = r#"["sqlite", "postgres", "http", "nats"]"#;
 
 /// Where the runtime crate comes from in a new project's `Cargo.toml`.
 #[derive(Debug, Clone)]

@@ -71,6 +71,10 @@ pub fn json_schema() -> Value {
                 "Policies, by `UpperCamelCase` name: when an event happens, send a command.",
                 "#/$defs/policy"
             ),
+            "subscriptions": named(
+                "Subscriptions, by `UpperCamelCase` name: when another context's integration event arrives through the broker, send a command.",
+                "#/$defs/subscription"
+            ),
         },
         "$defs": defs(),
     })
@@ -212,6 +216,7 @@ fn defs() -> Value {
         "readModel": read_model(),
         "query": query(),
         "policy": policy(),
+        "subscription": subscription(),
     })
 }
 
@@ -581,6 +586,36 @@ fn policy() -> Value {
         "properties": {
             "doc": { "$ref": "#/$defs/doc" },
             "on": { "description": "The triggering event.", "$ref": "#/$defs/typeName" },
+            "send": { "description": "The command sent.", "$ref": "#/$defs/typeName" },
+            "map": {
+                "description": "Command field = event field; the other command fields are taken from the event by name.",
+                "type": "object",
+                "propertyNames": { "$ref": "#/$defs/fieldName" },
+                "patternProperties": { FIELD_NAME: { "$ref": "#/$defs/fieldName" } },
+                "additionalProperties": false,
+            },
+        },
+    })
+}
+
+fn subscription() -> Value {
+    json!({
+        "title": "subscription",
+        "description": "When another bounded context's integration event arrives (through NATS JetStream), send a command; each event is handled once, however often it is delivered.",
+        "type": "object",
+        "additionalProperties": false,
+        "required": ["from", "send"],
+        "properties": {
+            "doc": { "$ref": "#/$defs/doc" },
+            "from": {
+                "description": "The publishing context and its integration event, `context.Event` (`eshop_ordering.OrderStartedIntegrationEvent`).",
+                "type": "string",
+                "pattern": format!("^{}\\.{}$", FIELD_NAME.trim_start_matches('^').trim_end_matches('$'), TYPE_NAME.trim_start_matches('^').trim_end_matches('$')),
+            },
+            "fields": {
+                "description": "What this context reads of the event's fields (the others are ignored), with this context's types.",
+                "$ref": "#/$defs/fields",
+            },
             "send": { "description": "The command sent.", "$ref": "#/$defs/typeName" },
             "map": {
                 "description": "Command field = event field; the other command fields are taken from the event by name.",

@@ -144,6 +144,7 @@ const ALL_CODES: &[Code] = &[
     Code::DefaultedEventField,
     Code::ReadModelNeverUpdated,
     Code::Redundant,
+    Code::PolicyCycle,
 ];
 
 /// The many-mistakes spec reports every mistake in one run, and as JSON for tools.

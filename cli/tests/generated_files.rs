@@ -52,3 +52,8 @@ fn bank() {
 fn eshop_ordering() {
     snapshot_example("eshop-ordering");
 }
+
+#[test]
+fn eshop_basket() {
+    snapshot_example("eshop-basket");
+}

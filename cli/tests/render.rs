@@ -64,6 +64,7 @@ fn a_model_renders_every_file_of_the_project_with_its_owner() {
             ("src/generated/api/order.rs", G),
             ("src/generated/api/queries.rs", G),
             ("src/generated/api/tag.rs", G),
+            ("src/generated/application/integration.rs", G),
             ("src/generated/application/mod.rs", G),
             ("src/generated/application/policies.rs", G),
             ("src/generated/application/read_models.rs", G),

@@ -68,7 +68,7 @@ fn every_example_spec_conforms() {
         .filter(|path| path.is_file())
         .collect();
     specs.sort();
-    for name in ["bank", "eshop-ordering", "pizzeria"] {
+    for name in ["bank", "eshop-basket", "eshop-ordering", "pizzeria"] {
         assert!(
             specs.contains(&examples.join(name).join("domain.toml")),
             "examples/{name}/domain.toml is missing"
@@ -94,7 +94,7 @@ fn every_example_spec_conforms() {
 
 #[test]
 fn every_example_spec_passes_the_checker_without_a_finding() {
-    for name in ["bank", "eshop-ordering", "pizzeria"] {
+    for name in ["bank", "eshop-basket", "eshop-ordering", "pizzeria"] {
         let path = root().join("examples").join(name).join("domain.toml");
         let (source, checked) = seedwork_cli::check::load(&path).expect("read the spec");
         assert!(

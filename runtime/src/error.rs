@@ -215,6 +215,25 @@ impl Error {
         self.kind() == ErrorKind::Conflict
     }
 
+    /// True when the same request may succeed if tried again later: a concurrency conflict,
+    /// or storage, network or configuration trouble. A refusal (validation, not found, a
+    /// business rule, a missing role) or a request that ran before
+    /// ([`Error::AlreadyRecorded`]) answers the same every time.
+    ///
+    /// ```
+    /// use seedwork::Error;
+    /// assert!(Error::infrastructure("connection reset").is_retryable());
+    /// assert!(Error::version_conflict("Order-1", 2, Some(3)).is_retryable());
+    /// assert!(!Error::domain("insufficient funds").is_retryable());
+    /// assert!(!Error::not_found("Basket", 7).is_retryable());
+    /// ```
+    pub fn is_retryable(&self) -> bool {
+        matches!(
+            self,
+            Self::Conflict { .. } | Self::Infrastructure(_) | Self::Configuration(_)
+        )
+    }
+
     /// The field errors of a validation failure; empty for every other kind.
     pub fn field_errors(&self) -> &[FieldError] {
         match self {

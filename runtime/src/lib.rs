@@ -115,6 +115,8 @@ mod lifecycle;
 mod mediator;
 mod message;
 mod metadata;
+#[cfg(feature = "nats")]
+pub mod nats;
 mod problem;
 pub mod projection;
 mod repository;
@@ -132,7 +134,7 @@ pub use event::{DomainEvent, EventEnvelope};
 pub use lifecycle::{AggregateError, LifecycleError};
 pub use mediator::{
     behaviors, Behavior, Mediator, MediatorBuilder, Next, RegisterCommands, Reply, Request,
-    RequestKind,
+    RequestKind, MAX_POLICY_DEPTH,
 };
 pub use message::{
     AggregateCommand, Command, CommandHandler, EventHandler, Policy, Query, QueryHandler,

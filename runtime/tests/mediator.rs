@@ -678,3 +678,49 @@ async fn a_request_repeated_after_a_crash_is_not_recorded_twice() {
     let events = store.load(&StreamId::new("Tally", "c"), 0).await.unwrap();
     assert_eq!(events.len(), 2, "opened once, added once");
 }
+
+/// Every amount added to a tally adds 1 more: a cycle of one policy, which would never end.
+struct Echo;
+
+#[async_trait]
+impl seedwork::Policy<TallyEvent> for Echo {
+    fn name(&self) -> &'static str {
+        "Echo"
+    }
+
+    async fn react(&self, event: &EventEnvelope<TallyEvent>, mediator: &Mediator) -> Result<()> {
+        if let TallyEvent::Added { .. } = event.payload {
+            mediator
+                .send(
+                    add(&event.aggregate_id, 1),
+                    &Metadata::for_policy(self.name(), event),
+                )
+                .await?;
+        }
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn a_cycle_of_policies_is_stopped_after_a_bounded_chain() {
+    let store: Arc<dyn EventStore> = Arc::new(InMemoryStore::default());
+    let mediator = tally_mediator(store.clone())
+        .policy::<TallyEvent>(Echo)
+        .build()
+        .unwrap();
+    mediator.send(open("loop"), &clerk()).await.unwrap();
+    mediator.send(add("loop", 10), &clerk()).await.unwrap();
+    let events = store
+        .load(&StreamId::new("Tally", "loop"), 0)
+        .await
+        .unwrap();
+    // Opened, the caller's 10, then one 1 per policy in the chain.
+    assert_eq!(events.len(), 2 + seedwork::MAX_POLICY_DEPTH, "{events:?}");
+    // The chain's depth is per request: the next one runs its policies again.
+    mediator.send(add("loop", 5), &clerk()).await.unwrap();
+    let events = store
+        .load(&StreamId::new("Tally", "loop"), 0)
+        .await
+        .unwrap();
+    assert_eq!(events.len(), 3 + 2 * seedwork::MAX_POLICY_DEPTH);
+}

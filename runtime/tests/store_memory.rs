@@ -24,3 +24,5 @@ seedwork::idempotency_store_conformance!(memory_store_idempotency, async {
 seedwork::read_model_store_conformance!(memory_read_models, async {
     Arc::new(InMemoryStore::default())
 });
+
+seedwork::outbox_conformance!(memory_outbox, async { Arc::new(InMemoryStore::default()) });

@@ -46,6 +46,7 @@ seedwork::event_store_conformance!(postgres_event_store, postgres_store());
 seedwork::state_store_conformance!(postgres_state_store, postgres_store());
 seedwork::idempotency_store_conformance!(postgres_idempotency_store, postgres_store());
 seedwork::read_model_store_conformance!(postgres_read_models, postgres_store());
+seedwork::outbox_conformance!(postgres_outbox, postgres_store());
 
 fn new_event(n: u64) -> NewEvent {
     NewEvent {

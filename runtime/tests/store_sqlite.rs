@@ -39,6 +39,8 @@ seedwork::state_store_conformance!(sqlite_memory_state_store, sqlite_memory());
 seedwork::idempotency_store_conformance!(sqlite_memory_idempotency_store, sqlite_memory());
 seedwork::read_model_store_conformance!(sqlite_file_read_models, sqlite_file());
 seedwork::read_model_store_conformance!(sqlite_memory_read_models, sqlite_memory());
+seedwork::outbox_conformance!(sqlite_file_outbox, sqlite_file());
+seedwork::outbox_conformance!(sqlite_memory_outbox, sqlite_memory());
 
 fn new_event(n: u64) -> NewEvent {
     NewEvent {

@@ -17,6 +17,7 @@ mod policies;
 mod read_models;
 mod routes;
 mod structs;
+mod subscriptions;
 mod types;
 mod warnings;
 
@@ -352,8 +353,10 @@ impl<'r, 'd> Checker<'r, 'd> {
             .collect();
         let read_models = read_models::check(&mut self, &aggregates, &resolver_declared);
         let policies = policies::check(&mut self, &aggregates);
+        let subscriptions = subscriptions::check(&mut self, &aggregates, &resolver_declared);
         self.routes(&aggregates, &read_models);
         self.warnings(&aggregates);
+        self.policy_cycles(&aggregates, &policies);
         Some(Model {
             context: context?,
             enums,
@@ -361,6 +364,7 @@ impl<'r, 'd> Checker<'r, 'd> {
             aggregates,
             read_models,
             policies,
+            subscriptions,
         })
     }
 

@@ -433,10 +433,21 @@ fn type_namespace(checker: &Checker<'_, '_>) -> Vec<TypeName> {
     for policy in &raw.policies {
         types.push(TypeName::user(&policy.name, "policy", None));
     }
+    for subscription in &raw.subscriptions {
+        let name = &subscription.name;
+        types.push(TypeName::user(name, "subscription", None));
+        types.push(TypeName {
+            name: Sp::new(format!("{}Message", name.value), name.span.clone()),
+            kind: "message type",
+            owner: Some(format!("subscription `{}`", name.value)),
+            declared: None,
+            generated: true,
+        });
+    }
     types
 }
 
-/// Declares every type, event, command, read model, query and policy: one namespace, since
+/// Declares every type, event, command, read model, query, policy and subscription: one namespace, since
 /// each becomes a Rust type of the generated crate.
 pub(crate) fn declare(checker: &mut Checker<'_, '_>) {
     let types = type_namespace(checker);

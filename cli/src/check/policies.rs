@@ -17,43 +17,96 @@ pub(crate) fn check(checker: &mut Checker<'_, '_>, aggregates: &[Aggregate]) -> 
         .collect()
 }
 
-/// The two ends of a policy: the event it reacts to and the command it sends.
-struct Ends<'a> {
-    source: &'a Aggregate,
-    event: &'a Event,
-    target: &'a Aggregate,
-    command: &'a Command,
-    on: &'a Sp<String>,
-    send: &'a Sp<String>,
-    owner: String,
+/// Where a command's fields come from: a domain event of this context (a policy) or an
+/// integration event of another (a subscription).
+pub(super) struct Source {
+    /// What to call it in messages, bare (`OrderStarted`).
+    pub name: String,
+    /// Its fields, each with its type and whether it is `Copy`; the recording aggregate's id
+    /// first when it has one.
+    pub fields: Vec<(String, String, bool)>,
+    /// Every field name written for it, those whose type did not resolve included (reported
+    /// already, so not again).
+    pub raw_fields: Vec<String>,
+    /// The field that is the recording aggregate's id, when there is one.
+    pub id_field: Option<String>,
+    /// "the event carries", "the subscription reads": how the help lists its fields.
+    pub carries: &'static str,
 }
 
-impl Ends<'_> {
-    /// The event's fields, the implicit aggregate id first.
-    fn event_fields(&self) -> Vec<&str> {
-        std::iter::once(self.source.id.field.as_str())
-            .chain(self.event.fields.iter().map(|f| f.name.as_str()))
+impl Source {
+    /// A domain event, as a policy sees it.
+    fn event(checker: &Checker<'_, '_>, aggregate: &Aggregate, event: &Event) -> Self {
+        let id = &aggregate.id;
+        let mut fields = vec![(
+            id.field.clone(),
+            id.type_name.clone(),
+            id.kind != IdKind::String,
+        )];
+        fields.extend(
+            event
+                .fields
+                .iter()
+                .map(|f| (f.name.clone(), f.ty.spec.clone(), f.ty.is_copy)),
+        );
+        Self {
+            name: event.names.name.clone(),
+            fields,
+            raw_fields: raw_fields_of_event(checker, &event.names.name),
+            id_field: Some(id.field.clone()),
+            carries: "the event carries",
+        }
+    }
+
+    /// "event `OrderStarted`".
+    fn label(&self) -> String {
+        format!("event `{}`", self.name)
+    }
+
+    /// "the event carries `a`, `b`", for help texts.
+    fn carried(&self) -> String {
+        let names = self.names();
+        if names.is_empty() {
+            return format!(
+                "{} nothing yet: declare the fields it needs under `fields`",
+                self.carries
+            );
+        }
+        format!("{} {}", self.carries, listed(&names))
+    }
+
+    fn names(&self) -> Vec<&str> {
+        self.fields
+            .iter()
+            .map(|(name, _, _)| name.as_str())
             .collect()
     }
 
+    /// The type of a field, and whether it is `Copy`.
+    fn field_type(&self, name: &str) -> Option<(String, bool)> {
+        self.fields
+            .iter()
+            .find(|(field, _, _)| field == name)
+            .map(|(_, ty, copy)| (ty.clone(), *copy))
+    }
+}
+
+/// The two ends of a policy or subscription: what it reacts to and the command it sends.
+pub(super) struct Ends<'a> {
+    pub source: Source,
+    pub target: &'a Aggregate,
+    pub command: &'a Command,
+    pub send: &'a Sp<String>,
+    /// "policy `X`", "subscription `X`".
+    pub owner: String,
+}
+
+impl Ends<'_> {
     /// The command's fields, the implicit aggregate id first.
     fn command_fields(&self) -> Vec<&str> {
         std::iter::once(self.target.id.field.as_str())
             .chain(self.command.fields.iter().map(|f| f.name.as_str()))
             .collect()
-    }
-
-    /// The type of an event field, and whether it is `Copy`.
-    fn event_field_type(&self, name: &str) -> Option<(String, bool)> {
-        if name == self.source.id.field {
-            let id = &self.source.id;
-            return Some((id.type_name.clone(), id.kind != IdKind::String));
-        }
-        self.event
-            .fields
-            .iter()
-            .find(|f| f.name == name)
-            .map(|f| (f.ty.spec.clone(), f.ty.is_copy))
     }
 }
 
@@ -65,16 +118,13 @@ fn one(checker: &mut Checker<'_, '_>, raw: &RawPolicy, aggregates: &[Aggregate])
     let target = find_command(checker, aggregates, send, &owner);
     let ((source, event), (target, command)) = (source?, target?);
     let ends = Ends {
-        source,
-        event,
+        source: Source::event(checker, source, event),
         target,
         command,
-        on,
         send,
         owner,
     };
-    let explicit = explicit_map(checker, raw, &ends);
-    let mapping = fill(checker, &ends, &explicit);
+    let mapping = mapping(checker, &raw.map, &ends);
     Some(Policy {
         names: names(&raw.name.value),
         doc: super::doc_lines(raw.doc.as_ref()),
@@ -121,7 +171,7 @@ fn find_event<'a>(
     found
 }
 
-fn find_command<'a>(
+pub(super) fn find_command<'a>(
     checker: &mut Checker<'_, '_>,
     aggregates: &'a [Aggregate],
     send: &Sp<String>,
@@ -161,13 +211,28 @@ struct Entry {
     from: Option<(String, Range<usize>)>,
 }
 
+/// How each field of the command is filled, given the explicit `map` entries (command field
+/// = source field) and taking the others by name; what cannot be filled is reported.
+pub(super) fn mapping(
+    checker: &mut Checker<'_, '_>,
+    map: &[(Sp<String>, Sp<String>)],
+    ends: &Ends<'_>,
+) -> Vec<Mapped> {
+    let explicit = explicit_map(checker, map, ends);
+    fill(checker, ends, &explicit)
+}
+
 /// Checks both ends of every `map` entry.
-fn explicit_map(checker: &mut Checker<'_, '_>, raw: &RawPolicy, ends: &Ends<'_>) -> Vec<Entry> {
-    let event_fields = ends.event_fields();
+fn explicit_map(
+    checker: &mut Checker<'_, '_>,
+    map: &[(Sp<String>, Sp<String>)],
+    ends: &Ends<'_>,
+) -> Vec<Entry> {
+    let event_fields = ends.source.names();
     let command_fields = ends.command_fields();
-    let raw_event_fields = raw_fields_of_event(checker, &ends.event.names.name);
+    let raw_event_fields = &ends.source.raw_fields;
     let mut entries = Vec::new();
-    for (command_field, event_field) in &raw.map {
+    for (command_field, event_field) in map {
         let mut field = command_field.value.clone();
         let mut known = true;
         if !command_fields.contains(&command_field.as_str()) {
@@ -195,13 +260,14 @@ fn explicit_map(checker: &mut Checker<'_, '_>, raw: &RawPolicy, ends: &Ends<'_>)
                         Code::UnknownField,
                         event_field.span.clone(),
                         format!(
-                            "event `{}` has no field `{}`",
-                            ends.on.value, event_field.value
+                            "{} has no field `{}`",
+                            ends.source.label(),
+                            event_field.value
                         ),
                     )
                     .label("not carried by the event")
                     .suggest(closest(&event_field.value, event_fields.iter().copied()))
-                    .help_or(format!("the event carries {}", listed(&event_fields))),
+                    .help_or(ends.source.carried()),
                 );
             }
             known = false;
@@ -233,8 +299,8 @@ fn fill(checker: &mut Checker<'_, '_>, ends: &Ends<'_>, explicit: &[Entry]) -> V
             f.ty.kind == TypeKind::Option,
         )
     }));
-    let event_fields = ends.event_fields();
-    let raw_event_fields = raw_fields_of_event(checker, &ends.event.names.name);
+    let event_fields = ends.source.names();
+    let raw_event_fields = &ends.source.raw_fields;
     let mut mapping = Vec::new();
     for (field, ty, optional) in wanted {
         let entry = explicit.iter().find(|e| e.field == field);
@@ -278,14 +344,16 @@ fn fill(checker: &mut Checker<'_, '_>, ends: &Ends<'_>, explicit: &[Entry]) -> V
                     Code::UnfillableCommandField,
                     ends.send.span.clone(),
                     format!(
-                        "{} cannot fill `{field}` of command `{}`: event `{}` carries no `{field}`",
-                        ends.owner, ends.send.value, ends.on.value
+                        "{} cannot fill `{field}` of command `{}`: {} carries no `{field}`",
+                        ends.owner,
+                        ends.send.value,
+                        ends.source.label()
                     ),
                 )
                 .label(format!("`{field}` has no source"))
                 .help(format!(
-                    "map it from one of the event's fields with `map = {{ {field} = \"…\" }}`; the event carries {}",
-                    listed(&event_fields)
+                    "map it from one of the event's fields with `map = {{ {field} = \"…\" }}`; {}",
+                    ends.source.carried()
                 )),
             );
         }
@@ -303,7 +371,7 @@ fn mapped_field(
     source: &str,
     at: Range<usize>,
 ) -> Option<Mapped> {
-    let (source_ty, copy) = ends.event_field_type(source)?;
+    let (source_ty, copy) = ends.source.field_type(source)?;
     if source_ty != ty && format!("Option<{source_ty}>") != ty {
         checker.diagnostics.push(
             Diagnostic::new(
@@ -311,7 +379,7 @@ fn mapped_field(
                 at,
                 format!(
                     "{} fills `{field}` (`{ty}`) of `{}` from `{source}` of `{}`, which is `{source_ty}`",
-                    ends.owner, ends.send.value, ends.on.value
+                    ends.owner, ends.send.value, ends.source.name
                 ),
             )
             .label("types differ")
@@ -321,7 +389,7 @@ fn mapped_field(
         );
         return None;
     }
-    let from_id = source == ends.source.id.field;
+    let from_id = ends.source.id_field.as_deref() == Some(source);
     Some(Mapped {
         field: field.to_owned(),
         from: if from_id {

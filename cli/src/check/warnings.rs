@@ -217,6 +217,109 @@ fn unreachable<'a>(
     )
 }
 
+/// How many policies the runtime lets follow one another (`seedwork::MAX_POLICY_DEPTH`; the
+/// CLI does not depend on the runtime, so the number is repeated here).
+const RUNTIME_POLICY_DEPTH: usize = 8;
+
+impl Checker<'_, '_> {
+    /// W007: policies that form a cycle — an event whose policy sends a command that records
+    /// the event again, maybe through other policies — unless a command of the cycle leaves
+    /// the states it is accepted in (its lifecycle then ends the cycle). Any other cycle ends
+    /// only when a rule refuses, and the runtime cuts a chain of policies short.
+    pub(super) fn policy_cycles(&mut self, aggregates: &[Aggregate], policies: &[Policy]) {
+        let command = |name: &str| {
+            aggregates
+                .iter()
+                .flat_map(|a| a.commands.iter())
+                .find(|c| c.names.name == name)
+        };
+        // The lifecycle ends the cycle: the command moves the aggregate out of its `from`.
+        let ends = |name: &str| {
+            command(name).is_some_and(|c| {
+                !c.from.is_empty() && c.to.as_ref().is_some_and(|to| !c.from.contains(to))
+            })
+        };
+        // Event → (policy index, the events its command records).
+        let next = |event: &str| -> Vec<(usize, Vec<String>)> {
+            policies
+                .iter()
+                .enumerate()
+                .filter(|(_, p)| p.on.event == event)
+                .map(|(i, p)| {
+                    let events = command(&p.command)
+                        .map(|c| c.emits.iter().map(|e| e.event.clone()).collect())
+                        .unwrap_or_default();
+                    (i, events)
+                })
+                .collect()
+        };
+        let mut reported: BTreeSet<Vec<usize>> = BTreeSet::new();
+        for (start, policy) in policies.iter().enumerate() {
+            // Depth-first from this policy's event, through policies only, back to it.
+            let mut stack: Vec<(String, Vec<usize>)> = vec![(policy.on.event.clone(), Vec::new())];
+            while let Some((event, path)) = stack.pop() {
+                for (index, events) in next(&event) {
+                    if path.contains(&index) || (path.is_empty() && index != start) {
+                        continue;
+                    }
+                    let mut path = path.clone();
+                    path.push(index);
+                    if events.contains(&policy.on.event) {
+                        self.report_cycle(policies, &path, &ends, &mut reported);
+                    }
+                    for next_event in events {
+                        if next_event != policy.on.event {
+                            stack.push((next_event, path.clone()));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    fn report_cycle(
+        &mut self,
+        policies: &[Policy],
+        path: &[usize],
+        ends: &dyn Fn(&str) -> bool,
+        reported: &mut BTreeSet<Vec<usize>>,
+    ) {
+        let mut key = path.to_vec();
+        key.sort_unstable();
+        if path.iter().any(|&i| ends(&policies[i].command)) || !reported.insert(key) {
+            return;
+        }
+        let first = &policies[path[0]];
+        let Some(raw) = self
+            .raw
+            .policies
+            .iter()
+            .find(|p| p.name.value == first.names.name)
+        else {
+            return;
+        };
+        let mut steps = vec![format!("`{}`", first.on.event)];
+        for &i in path {
+            steps.push(format!(
+                "`{}` sends `{}`",
+                policies[i].names.name, policies[i].command
+            ));
+        }
+        steps.push(format!("`{}` again", first.on.event));
+        self.diagnostics.push(
+            Diagnostic::new(
+                Code::PolicyCycle,
+                raw.name.span.clone(),
+                format!("policies form a cycle: {}", steps.join(" → ")),
+            )
+            .label("starts a cycle")
+            .help(format!(
+                "it ends only when a rule refuses a command of the cycle (the runtime stops a chain after {RUNTIME_POLICY_DEPTH} policies); give a command of it a lifecycle `from` it leaves with `to`, or react to another event"
+            )),
+        );
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -575,12 +575,18 @@ fn row_after_creation(
             if !command.creates || !test.succeeds {
                 continue;
             }
-            let makes_row = command.emits.iter().any(|emitted| {
-                read_model.updates.iter().any(|update| {
+            // The row is there after the command when its last event that touches the read
+            // model puts the row rather than removes it.
+            let makes_row = command.emits.iter().fold(false, |row, emitted| {
+                let puts = read_model.updates.iter().any(|update| {
                     update.event.aggregate == aggregate.names.name
                         && update.event.event == emitted.event
                         && update.key_from == Source::AggregateId
-                })
+                });
+                let removes = read_model.removed_by.iter().any(|removal| {
+                    removal.aggregate == aggregate.names.name && removal.event == emitted.event
+                });
+                (row || puts) && !removes
             });
             if makes_row {
                 let get = Call {

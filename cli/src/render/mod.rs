@@ -24,6 +24,7 @@
 mod api;
 pub mod filters;
 mod http_tests;
+mod integration;
 mod policies;
 mod read_side;
 mod samples;
@@ -181,6 +182,12 @@ pub const OUTPUTS: &[Output] = &[
         When::Always,
     ),
     output(
+        "src/generated/application/integration.rs.tera",
+        Scope::Project("src/generated/application/integration.rs"),
+        Ownership::Generated,
+        When::Always,
+    ),
+    output(
         "src/generated/infrastructure/mod.rs.tera",
         Scope::Project("src/generated/infrastructure/mod.rs"),
         Ownership::Generated,
@@ -312,6 +319,10 @@ pub fn render(
             tera::to_value(read_side::read_side_view(model)),
         ),
         ("policies", tera::to_value(policies::policies_view(model))),
+        (
+            "integration",
+            tera::to_value(integration::integration_view(model)),
+        ),
         ("http_tests", tera::to_value(http_tests::http_plan(model))),
     ];
     for (key, value) in base {

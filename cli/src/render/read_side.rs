@@ -11,7 +11,9 @@ use std::collections::BTreeSet;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::model::{Aggregate, Field, IdKind, Model, QueryKind, ReadModel, Source, Update};
+use crate::model::{
+    Aggregate, Field, IdKind, Model, QueryKind, ReadModel, Source, TypeKind, Update,
+};
 
 use super::view::Imports;
 
@@ -332,12 +334,29 @@ fn update_arm(
             .find(|f| f.field.name == name)
             .is_some_and(|f| f.rust != f.field.ty.rust)
     };
+    let event = aggregate
+        .events
+        .iter()
+        .find(|e| e.names.name == update.event.event);
+    // A row's `Option<T>` filled from an event's (or the id's) `T`, which the checker allows.
+    let wrapped = |name: &str, from: Source| {
+        let row_optional = read_model
+            .fields
+            .iter()
+            .find(|f| f.name == name)
+            .is_some_and(|f| f.ty.kind == TypeKind::Option);
+        let source_optional = from == Source::Event
+            && event
+                .and_then(|e| e.fields.iter().find(|f| f.name == name))
+                .is_some_and(|f| f.ty.kind == TypeKind::Option);
+        row_optional && !source_optional
+    };
     let value = |field: &str, from: Source| -> String {
         let raw = match from {
             Source::AggregateId => "id".to_owned(),
             _ => field.to_owned(),
         };
-        if optional(field) {
+        if optional(field) || wrapped(field, from) {
             format!("Some({raw})")
         } else {
             raw

@@ -46,6 +46,10 @@ pub const EMBEDDED: &[(&str, &str)] = &[
         include_str!("../../../templates/src/generated/application/mod.rs.tera"),
     ),
     (
+        "src/generated/application/integration.rs.tera",
+        include_str!("../../../templates/src/generated/application/integration.rs.tera"),
+    ),
+    (
         "src/generated/application/policies.rs.tera",
         include_str!("../../../templates/src/generated/application/policies.rs.tera"),
     ),

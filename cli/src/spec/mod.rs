@@ -23,6 +23,7 @@ const TOP_KEYS: &[&str] = &[
     "aggregates",
     "read_models",
     "policies",
+    "subscriptions",
 ];
 const COMMAND_KEYS: &[&str] = &[
     "doc",
@@ -139,6 +140,13 @@ pub fn parse(text: &str, diagnostics: &mut Diagnostics) -> RawSpec {
         let what = format!("policy `{}`", name.value);
         if let Some(table) = Table::from_value(value, what, diagnostics) {
             spec.policies.push(read_policy(name, &table, diagnostics));
+        }
+    }
+    for (name, value) in section("subscriptions", diagnostics) {
+        let what = format!("subscription `{}`", name.value);
+        if let Some(table) = Table::from_value(value, what, diagnostics) {
+            spec.subscriptions
+                .push(read_subscription(name, &table, diagnostics));
         }
     }
     spec
@@ -733,7 +741,42 @@ fn read_policy(
             table.missing(key, diagnostics);
         }
     }
-    let map = table
+    let map = read_map(table, diagnostics);
+    RawPolicy {
+        span: table.span.clone(),
+        doc: table.string("doc", diagnostics),
+        on: table.string("on", diagnostics),
+        send: table.string("send", diagnostics),
+        map,
+        name,
+    }
+}
+
+fn read_subscription(
+    name: Sp<String>,
+    table: &Table<'_, '_>,
+    diagnostics: &mut Diagnostics,
+) -> RawSubscription {
+    table.only(&["doc", "from", "fields", "send", "map"], diagnostics);
+    for key in ["from", "send"] {
+        if table.get(key).is_none() {
+            table.missing(key, diagnostics);
+        }
+    }
+    RawSubscription {
+        span: table.span.clone(),
+        doc: table.string("doc", diagnostics),
+        from: table.string("from", diagnostics),
+        fields: read_fields(table, diagnostics),
+        send: table.string("send", diagnostics),
+        map: read_map(table, diagnostics),
+        name,
+    }
+}
+
+/// `map = { command_field = "event_field" }` of a policy or subscription.
+fn read_map(table: &Table<'_, '_>, diagnostics: &mut Diagnostics) -> Vec<(Sp<String>, Sp<String>)> {
+    table
         .table("map", format!("`map` of {}", table.what), diagnostics)
         .map(|map| {
             map.entries()
@@ -743,15 +786,7 @@ fn read_policy(
                 })
                 .collect()
         })
-        .unwrap_or_default();
-    RawPolicy {
-        span: table.span.clone(),
-        doc: table.string("doc", diagnostics),
-        on: table.string("on", diagnostics),
-        send: table.string("send", diagnostics),
-        map,
-        name,
-    }
+        .unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -59,6 +59,8 @@ pub struct RawSpec {
     pub read_models: Vec<RawReadModel>,
     /// `[policies.*]`.
     pub policies: Vec<RawPolicy>,
+    /// `[subscriptions.*]`.
+    pub subscriptions: Vec<RawSubscription>,
 }
 
 /// `[context]`.
@@ -287,6 +289,25 @@ pub struct RawPolicy {
     pub doc: Option<Sp<String>>,
     /// `on`.
     pub on: Option<Sp<String>>,
+    /// `send`.
+    pub send: Option<Sp<String>>,
+    /// `map`: command field = event field.
+    pub map: Vec<(Sp<String>, Sp<String>)>,
+}
+
+/// A subscription to another context's integration event.
+#[derive(Debug, Clone)]
+pub struct RawSubscription {
+    /// Its name, at the key.
+    pub name: Sp<String>,
+    /// The table's span.
+    pub span: Range<usize>,
+    /// `doc`.
+    pub doc: Option<Sp<String>>,
+    /// `from`: `context.Event`.
+    pub from: Option<Sp<String>>,
+    /// `fields`: what this context reads of the event.
+    pub fields: Vec<RawField>,
     /// `send`.
     pub send: Option<Sp<String>>,
     /// `map`: command field = event field.

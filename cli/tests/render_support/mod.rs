@@ -698,5 +698,6 @@ pub fn pizzeria() -> Model {
             table: "kitchen_tickets".into(),
         }],
         policies: vec![],
+        subscriptions: vec![],
     }
 }

@@ -8,7 +8,7 @@
 //! keeps the bookkeeping the checker enforces: one namespace for type names (with the names the
 //! generator adds per aggregate), one type per field name within an aggregate (fields are
 //! copied by name), every event emitted and every event field filled, every state reached,
-//! read-model keys carried, policies able to fill their commands, distinct routes. A spec it
+//! read-model keys carried, policies able to fill their commands and in no cycle, distinct routes. A spec it
 //! makes must check without any diagnostic, error or warning.
 //!
 //! Values that the checker treats alike are written as [`Value::Alt`]ernatives (`"Option<T>"`
@@ -221,6 +221,8 @@ struct CommandPlan {
     name: String,
     creates: bool,
     fields: Vec<(String, Ty)>,
+    /// The events it records.
+    emits: Vec<String>,
 }
 
 /// An aggregate of the plan: what later parts (read models, policies) refer to.
@@ -243,6 +245,9 @@ struct Gen<'c> {
     aggregates: Vec<AggregatePlan>,
     /// (method, path with parameters as `{}`) of every route.
     routes: BTreeSet<(String, String)>,
+    /// The policies so far, as (event, the events its command records): a valid spec has no
+    /// cycle of policies (W007).
+    reactions: Vec<(String, Vec<String>)>,
 }
 
 /// A valid spec, as a tree for [`super::writer::write`].
@@ -254,6 +259,7 @@ pub fn spec(choices: &mut Choices) -> Table {
         value_objects: Vec::new(),
         aggregates: Vec::new(),
         routes: BTreeSet::new(),
+        reactions: Vec::new(),
     };
     g.spec()
 }
@@ -915,6 +921,7 @@ impl Gen<'_> {
                 name: command_name,
                 creates: plan.creates,
                 fields,
+                emits: emits.clone(),
             });
         }
         table.set("events", Value::Table(events_table));
@@ -1141,6 +1148,27 @@ impl Gen<'_> {
         }
     }
 
+    /// A policy on `event` whose command records `emits` would lead back to `event`, directly
+    /// or through the policies so far.
+    fn closes_a_cycle(&self, event: &str, emits: &[String]) -> bool {
+        let mut seen: BTreeSet<&str> = BTreeSet::new();
+        let mut todo: Vec<&str> = emits.iter().map(String::as_str).collect();
+        while let Some(next) = todo.pop() {
+            if next == event {
+                return true;
+            }
+            if !seen.insert(next) {
+                continue;
+            }
+            for (on, recorded) in &self.reactions {
+                if on == next {
+                    todo.extend(recorded.iter().map(String::as_str));
+                }
+            }
+        }
+        false
+    }
+
     fn policy(&mut self) -> Option<(String, Table)> {
         // Every (event, command) pair whose command the event can fill, with its `map`.
         let mut feasible: Vec<Feasible> = Vec::new();
@@ -1153,8 +1181,16 @@ impl Gen<'_> {
                             vec![(target.id_field.clone(), Ty::Id(target.name.clone()))];
                         wanted.extend(command.fields.iter().cloned());
                         let new_id = command.creates && target.server_assigned;
+                        if self.closes_a_cycle(&event.name, &command.emits) {
+                            continue;
+                        }
                         if let Some(map) = fill(&carried, &wanted, &target.id_field, new_id) {
-                            feasible.push((event.name.clone(), command.name.clone(), map));
+                            feasible.push((
+                                event.name.clone(),
+                                command.name.clone(),
+                                command.emits.clone(),
+                                map,
+                            ));
                         }
                     }
                 }
@@ -1163,7 +1199,8 @@ impl Gen<'_> {
         if feasible.is_empty() {
             return None;
         }
-        let (event, command, needed) = self.c.pick(&feasible).clone();
+        let (event, command, emits, needed) = self.c.pick(&feasible).clone();
+        self.reactions.push((event.clone(), emits));
         let name = self.fresh(&format!("{command}When{event}"), &[]);
         let mut table = Table::keys();
         table.set("doc", self.doc());
@@ -1182,8 +1219,9 @@ impl Gen<'_> {
     }
 }
 
-/// A policy that can be written: the event, the command, and the `map` it needs.
-type Feasible = (String, String, Vec<(String, String)>);
+/// A policy that can be written: the event, the command, the events the command records, and
+/// the `map` it needs.
+type Feasible = (String, String, Vec<String>, Vec<(String, String)>);
 
 /// The `map` a policy needs to fill `wanted` (the command's id field and fields) from an event
 /// carrying `carried`; `None` when it cannot.

@@ -26,6 +26,17 @@ mod pipeline;
 pub use pipeline::{Behavior, Next, Reply, Request, RequestKind};
 use pipeline::{BoxFuture, Codec, Inspect, Terminal};
 
+/// How many policies may follow one another, each reacting to an event the previous one's
+/// command recorded, before the mediator stops the chain. Real chains are short (an order is
+/// ready → a delivery is scheduled); a long one is almost always a cycle of policies
+/// (an event → a command that records that event again), which would never end.
+pub const MAX_POLICY_DEPTH: usize = 8;
+
+tokio::task_local! {
+    /// How many policies led to the request being handled in this task.
+    static POLICY_DEPTH: usize;
+}
+
 /// Publishes a committed command's events once the command has succeeded.
 type AfterCommit<C> = for<'a> fn(&'a Mediator, &'a <C as Command>::Output) -> BoxFuture<'a, ()>;
 
@@ -386,6 +397,23 @@ impl Mediator {
             }
         }
         let policies = self.inner.policies.get(&TypeId::of::<E>());
+        let depth = POLICY_DEPTH.try_with(|depth| *depth).unwrap_or(0);
+        let policies = match policies {
+            Some(policies) if !policies.is_empty() && depth >= MAX_POLICY_DEPTH => {
+                tracing::error!(
+                    event_type = event.payload.event_type(),
+                    aggregate_id = %event.aggregate_id,
+                    depth,
+                    "policies stopped: {MAX_POLICY_DEPTH} policies followed one another, each reacting to the event the previous one caused (do the policies form a cycle?)"
+                );
+                failures.push(format!(
+                    "the policies of {} were not run: a chain of {MAX_POLICY_DEPTH} policies led to it",
+                    event.payload.event_type()
+                ));
+                None
+            }
+            policies => policies,
+        };
         for policy in policies.into_iter().flatten() {
             let Some(policy) = policy.downcast_ref::<Arc<dyn Policy<E>>>() else {
                 continue;
@@ -396,7 +424,8 @@ impl Mediator {
                 event_type = event.payload.event_type(),
                 aggregate_id = %event.aggregate_id,
             );
-            if let Err(error) = policy.react(event, self).instrument(span).await {
+            let reacted = POLICY_DEPTH.scope(depth + 1, policy.react(event, self));
+            if let Err(error) = reacted.instrument(span).await {
                 tracing::error!(
                     policy = policy.name(),
                     event_type = event.payload.event_type(),

@@ -1,14 +1,14 @@
 //! One backend for a whole service, chosen by the database URL it is configured with.
 
-use super::{EventStore, IdempotencyStore, ReadModelStore, StateStore};
+use super::{EventStore, IdempotencyStore, Outbox, ReadModelStore, StateStore};
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 use crate::error::Result;
 
-/// Every store a service needs (journal, state records, read models, idempotency) in one
-/// backend, so that a write and everything it changes share one transaction.
-pub trait Backend: EventStore + StateStore + ReadModelStore + IdempotencyStore {}
+/// Every store a service needs (journal, state records, read models, outbox, idempotency) in
+/// one backend, so that a write and everything it changes share one transaction.
+pub trait Backend: EventStore + StateStore + ReadModelStore + Outbox + IdempotencyStore {}
 
-impl<T: EventStore + StateStore + ReadModelStore + IdempotencyStore> Backend for T {}
+impl<T: EventStore + StateStore + ReadModelStore + Outbox + IdempotencyStore> Backend for T {}
 
 /// What [`connect`] opened, for messages: the kind of database and where, without a password.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -52,6 +52,18 @@ impl<T: EventStore + StateStore + ReadModelStore> JournalStore for T {
     }
 }
 
+/// A store with a journal, state records and an outbox: what
+/// [`outbox_conformance!`](crate::outbox_conformance) tests.
+pub trait OutboxStore: EventStore + StateStore + super::Outbox {}
+
+impl<T: EventStore + StateStore + super::Outbox> OutboxStore for T {}
+
+impl<T: OutboxStore> Fixture<dyn OutboxStore> for Arc<T> {
+    fn store(&self) -> Arc<dyn OutboxStore> {
+        Arc::clone(self) as Arc<dyn OutboxStore>
+    }
+}
+
 impl<T: JournalStore> Fixture<dyn JournalStore> for Arc<T> {
     fn store(&self) -> Arc<dyn JournalStore> {
         Arc::clone(self) as Arc<dyn JournalStore>
@@ -183,6 +195,19 @@ macro_rules! read_model_store_conformance {
             failed_writes_change_no_row,
             install_rebuilds_new_and_changed_read_models,
             concurrent_writes_to_one_row_match_a_replay,
+        }
+    };
+}
+
+/// Expands to a module `$name` with one multi-threaded `#[tokio::test]` per outbox
+/// conformance case, for a store that is an [`EventStore`], a [`StateStore`] and an
+/// [`Outbox`](crate::store::Outbox) at once.
+#[macro_export]
+macro_rules! outbox_conformance {
+    ($name:ident, $factory:expr $(,)?) => {
+        $crate::__seedwork_conformance_cases! {
+            $name, $factory, dyn $crate::store::conformance::OutboxStore;
+            integration_events_wait_in_the_outbox,
         }
     };
 }
@@ -1661,4 +1686,88 @@ pub async fn concurrent_writes_to_one_row_match_a_replay(store: Arc<dyn JournalS
             "{stream}: replay differs"
         );
     }
+}
+
+/// Integration events wait in the outbox from the transaction that records them, in commit
+/// order, with their subjects, until they are marked published; other events never enter
+/// it, and a refused write leaves nothing there.
+pub async fn integration_events_wait_in_the_outbox(store: Arc<dyn OutboxStore>) {
+    let aggregate_type = format!("T{}", Uuid::new_v4().simple());
+    ok(
+        store
+            .install_outbox(vec![super::OutboxRoute::new(
+                aggregate_type.clone(),
+                "Left",
+                "test.Left",
+            )])
+            .await,
+        "install_outbox",
+    );
+    let stream = fresh_stream(&aggregate_type);
+    let record = StreamId::new(aggregate_type.clone(), Uuid::new_v4());
+    let first = event("Left", json!({"n": 1}));
+    let second = event("Left", json!({"n": 2}));
+    ok(
+        store
+            .append(&stream, 0, vec![event("Stayed", json!({})), first.clone()])
+            .await,
+        "append",
+    );
+    assert_conflict(
+        store
+            .append(&stream, 0, vec![event("Left", json!({"n": 0}))])
+            .await,
+        &stream,
+        "a stale append",
+    );
+    ok(
+        store
+            .save_state(&record, 0, json!({}), vec![second.clone()])
+            .await,
+        "state save",
+    );
+    let ours = |messages: Vec<super::OutboxMessage>| -> Vec<super::OutboxMessage> {
+        messages
+            .into_iter()
+            .filter(|m| m.event.stream.aggregate_type == aggregate_type)
+            .collect()
+    };
+    let pending = ours(ok(store.pending(100).await, "pending"));
+    let ids: Vec<Uuid> = pending.iter().map(|m| m.event.event_id).collect();
+    assert_eq!(
+        ids,
+        vec![first.event_id, second.event_id],
+        "the integration events, in commit order, and nothing else"
+    );
+    assert!(pending.iter().all(|m| m.subject == "test.Left"));
+    assert_eq!(
+        pending[0].event.payload,
+        json!({"n": 1}),
+        "the stored event comes whole"
+    );
+    assert!(pending[0].event.position > 0);
+    assert_eq!(
+        ok(store.pending(1).await, "pending(1)").len(),
+        1,
+        "the limit holds"
+    );
+    ok(
+        store
+            .mark_published(&[first.event_id, Uuid::new_v4()])
+            .await,
+        "mark_published",
+    );
+    let pending = ours(ok(store.pending(100).await, "pending"));
+    let ids: Vec<Uuid> = pending.iter().map(|m| m.event.event_id).collect();
+    assert_eq!(
+        ids,
+        vec![second.event_id],
+        "a published message leaves the outbox"
+    );
+    ok(
+        store.mark_published(&[second.event_id]).await,
+        "mark_published",
+    );
+    ok(store.mark_published(&[second.event_id]).await, "again");
+    assert!(ours(ok(store.pending(100).await, "pending")).is_empty());
 }

@@ -9,10 +9,10 @@ use std::time::SystemTime;
 
 use async_trait::async_trait;
 
-use super::projections::{installed, touched, Fold, Projections};
+use super::projections::{installed, outbox_subject, touched, Fold, OutboxRoutes, Projections};
 use super::{
-    Claim, EventStore, IdempotencyStore, InstallReport, ListQuery, NewEvent, ReadModelStore,
-    RowPage, StateStore, StoredEvent, StoredState, StreamId,
+    Claim, EventStore, IdempotencyStore, InstallReport, ListQuery, NewEvent, Outbox, OutboxMessage,
+    OutboxRoute, ReadModelStore, RowPage, StateStore, StoredEvent, StoredState, StreamId,
 };
 use crate::error::{Error, Result};
 use crate::projection::Projection;
@@ -50,6 +50,7 @@ pub struct InMemoryStore {
     journal: Mutex<Journal>,
     snapshots: Mutex<HashMap<StreamId, StoredState>>,
     projections: Projections,
+    routes: OutboxRoutes,
     idempotency: InMemoryIdempotencyStore,
 }
 
@@ -65,6 +66,8 @@ struct Journal {
     rows: HashMap<String, BTreeMap<String, (serde_json::Value, u64)>>,
     /// The version each installed read model was built at.
     built: HashMap<String, String>,
+    /// Integration events not published yet: position → subject.
+    outbox: BTreeMap<u64, String>,
 }
 
 impl Journal {
@@ -128,10 +131,12 @@ impl Journal {
         Ok(fold)
     }
 
-    /// Stores numbered events and the rows they changed.
+    /// Stores numbered events, the rows they changed, and the outbox messages of those that
+    /// leave the context.
     fn commit(
         &mut self,
         projections: &[Arc<dyn Projection>],
+        routes: &[OutboxRoute],
         events: Vec<StoredEvent>,
         fold: Fold,
     ) {
@@ -146,6 +151,9 @@ impl Journal {
             };
         }
         for event in events {
+            if let Some(subject) = outbox_subject(routes, &event) {
+                self.outbox.insert(event.position, subject.to_owned());
+            }
             self.event_ids.insert(event.event_id);
             let stream = self.streams.entry(event.stream.clone()).or_default();
             self.order.push((event.stream.clone(), stream.len()));
@@ -202,7 +210,7 @@ impl InMemoryStore {
         let numbered = journal.number(stream, events);
         let projections = self.projections.current();
         let fold = journal.fold(&projections, &numbered)?;
-        journal.commit(&projections, numbered, fold);
+        journal.commit(&projections, &self.routes.current(), numbered, fold);
         if let Some(state) = state {
             journal.states.insert(stream.clone(), state);
         }
@@ -448,5 +456,52 @@ impl IdempotencyStore for InMemoryStore {
 
     async fn release(&self, key: &str) -> Result<()> {
         self.idempotency.release(key).await
+    }
+}
+
+#[async_trait]
+impl Outbox for InMemoryStore {
+    async fn install_outbox(&self, routes: Vec<OutboxRoute>) -> Result<()> {
+        self.routes.replace(routes);
+        Ok(())
+    }
+
+    async fn pending(&self, limit: usize) -> Result<Vec<OutboxMessage>> {
+        let journal = lock(&self.journal);
+        Ok(journal
+            .outbox
+            .iter()
+            .take(limit)
+            .filter_map(|(position, subject)| {
+                let index = usize::try_from(*position).ok()?.checked_sub(1)?;
+                let (stream, offset) = journal.order.get(index)?;
+                Some(OutboxMessage {
+                    event: journal.streams[stream][*offset].clone(),
+                    subject: subject.clone(),
+                })
+            })
+            .collect())
+    }
+
+    async fn mark_published(&self, event_ids: &[uuid::Uuid]) -> Result<()> {
+        let mut journal = lock(&self.journal);
+        let published: Vec<u64> = journal
+            .outbox
+            .keys()
+            .copied()
+            .filter(|position| {
+                usize::try_from(*position)
+                    .ok()
+                    .and_then(|p| p.checked_sub(1))
+                    .and_then(|index| journal.order.get(index))
+                    .is_some_and(|(stream, offset)| {
+                        event_ids.contains(&journal.streams[stream][*offset].event_id)
+                    })
+            })
+            .collect();
+        for position in published {
+            journal.outbox.remove(&position);
+        }
+        Ok(())
     }
 }

@@ -16,7 +16,7 @@ use crate::projection::Projection;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 pub use backend::connect;
 pub use backend::{is_postgres_url, redacted, Backend, Opened};
-pub use projections::Projections;
+pub use projections::{OutboxRoutes, Projections};
 
 mod backend;
 #[cfg(feature = "conformance")]
@@ -273,6 +273,73 @@ pub struct InstallReport {
     pub rebuilt: Vec<String>,
     /// How many events those rebuilds replayed.
     pub replayed: u64,
+}
+
+/// Which events leave the bounded context: events of `event_type` recorded by aggregates of
+/// `aggregate_type` go to the outbox, to be published on `subject`.
+///
+/// ```
+/// use seedwork::store::OutboxRoute;
+/// let route = OutboxRoute::new("Order", "OrderStartedIntegrationEvent", "eshop_ordering.OrderStartedIntegrationEvent");
+/// assert_eq!(route.subject, "eshop_ordering.OrderStartedIntegrationEvent");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutboxRoute {
+    /// The aggregate type that records the event.
+    pub aggregate_type: String,
+    /// The event's stable type name.
+    pub event_type: String,
+    /// Where it is published (a NATS subject).
+    pub subject: String,
+}
+
+impl OutboxRoute {
+    /// Events `event_type` of `aggregate_type`, published on `subject`.
+    pub fn new(
+        aggregate_type: impl Into<String>,
+        event_type: impl Into<String>,
+        subject: impl Into<String>,
+    ) -> Self {
+        Self {
+            aggregate_type: aggregate_type.into(),
+            event_type: event_type.into(),
+            subject: subject.into(),
+        }
+    }
+
+    /// Whether `event` goes this way.
+    pub fn matches(&self, event: &StoredEvent) -> bool {
+        event.stream.aggregate_type == self.aggregate_type && event.event_type == self.event_type
+    }
+}
+
+/// An integration event waiting in the outbox: the stored event and where it goes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OutboxMessage {
+    /// The event, as the journal holds it.
+    pub event: StoredEvent,
+    /// Where it is published.
+    pub subject: String,
+}
+
+/// The transactional outbox: integration events written in the same transaction as the write
+/// that records them, so a crash between the commit and the publication loses nothing; a
+/// relay publishes what is pending and marks it published.
+///
+/// Publication is at least once (a relay that dies after publishing and before marking
+/// publishes again): publish with the event id as the message id, so the broker drops the
+/// duplicate.
+#[async_trait]
+pub trait Outbox: Send + Sync + 'static {
+    /// Makes `routes` the events this store writes to its outbox from now on (and creates
+    /// the outbox when it does not exist). Call it before serving.
+    async fn install_outbox(&self, routes: Vec<OutboxRoute>) -> Result<()>;
+
+    /// At most `limit` unpublished messages, in the order their events were committed.
+    async fn pending(&self, limit: usize) -> Result<Vec<OutboxMessage>>;
+
+    /// Marks the messages of these events published; ids that are not pending are ignored.
+    async fn mark_published(&self, event_ids: &[Uuid]) -> Result<()>;
 }
 
 /// Keeps read models: the rows [`Projection`]s derive from the events, updated in the same

@@ -27,14 +27,16 @@ use std::time::SystemTime;
 use async_trait::async_trait;
 use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions};
 
-use super::projections::{installed, row_hash, touched, Fold, Projections};
+use super::projections::{
+    installed, outbox_subject, row_hash, touched, Fold, OutboxRoutes, Projections,
+};
 use super::sql::{
     decode_claim_row, decode_event_row, decode_journal_row, decode_read_model_row,
     decode_state_row, duplicate_event_id, stored_version, to_db, version_after, CLAIM_ATTEMPTS,
 };
 use super::{
-    Claim, EventStore, IdempotencyStore, InstallReport, ListQuery, NewEvent, ReadModelStore,
-    RowPage, StateStore, StoredEvent, StoredState, StreamId,
+    Claim, EventStore, IdempotencyStore, InstallReport, ListQuery, NewEvent, Outbox, OutboxMessage,
+    OutboxRoute, ReadModelStore, RowPage, StateStore, StoredEvent, StoredState, StreamId,
 };
 use crate::error::{Error, Result};
 use crate::projection::Projection;
@@ -85,6 +87,13 @@ const SCHEMA: &[&str] = &[
     // existing rows.
     "ALTER TABLE events ADD COLUMN IF NOT EXISTS position bigint GENERATED ALWAYS AS IDENTITY",
     "CREATE UNIQUE INDEX IF NOT EXISTS events_position ON events (position)",
+    "CREATE TABLE IF NOT EXISTS outbox (
+        event_id uuid NOT NULL PRIMARY KEY,
+        position bigint NOT NULL,
+        subject text NOT NULL,
+        published_at timestamptz
+    )",
+    "CREATE INDEX IF NOT EXISTS outbox_pending ON outbox (position) WHERE published_at IS NULL",
     "CREATE TABLE IF NOT EXISTS read_models (
         name text NOT NULL PRIMARY KEY,
         version text NOT NULL,
@@ -133,6 +142,20 @@ const READ_ALL: &str = "SELECT aggregate_type, aggregate_id, version, position,
 const LOCK_ROWS: &str = "SELECT pg_advisory_xact_lock(lock) FROM UNNEST($1::bigint[]) AS lock";
 
 const READ_MODEL_VERSIONS: &str = "SELECT name, version FROM read_models";
+
+const INSERT_OUTBOX: &str = "INSERT INTO outbox (event_id, position, subject) VALUES ($1, $2, $3)";
+
+const PENDING: &str = "SELECT e.aggregate_type, e.aggregate_id, e.version, e.position,
+            e.event_id::text AS event_id, e.event_type, e.schema_version,
+            e.payload::text AS payload, e.metadata::text AS metadata,
+            (EXTRACT(EPOCH FROM e.recorded_at) * 1000000)::bigint AS recorded_at, o.subject
+       FROM outbox o JOIN events e ON e.event_id = o.event_id
+      WHERE o.published_at IS NULL
+      ORDER BY o.position
+      LIMIT $1";
+
+const MARK_PUBLISHED: &str = "UPDATE outbox SET published_at = now()
+      WHERE published_at IS NULL AND event_id = ANY($1::uuid[])";
 
 const RECORD_READ_MODEL: &str = "INSERT INTO read_models (name, version) VALUES ($1, $2)
      ON CONFLICT (name) DO UPDATE SET version = excluded.version, built_at = now()";
@@ -184,6 +207,7 @@ pub struct PostgresStore {
     /// The schema `migrate` creates before its tables, when the store was opened with one.
     schema: Option<String>,
     projections: Projections,
+    routes: OutboxRoutes,
     claim_ttl: std::time::Duration,
 }
 
@@ -233,6 +257,7 @@ impl PostgresStore {
             pool,
             schema: schema.map(str::to_owned),
             projections: Projections::default(),
+            routes: OutboxRoutes::default(),
             claim_ttl: super::CLAIM_TTL,
         };
         store.migrate().await?;
@@ -246,6 +271,7 @@ impl PostgresStore {
             pool,
             schema: None,
             projections: Projections::default(),
+            routes: OutboxRoutes::default(),
             claim_ttl: super::CLAIM_TTL,
         }
     }
@@ -306,13 +332,14 @@ impl PostgresStore {
             .map(|record| record.map_or(0, |record| record.version))
     }
 
-    /// Appends and updates the read models in one transaction.
+    /// Appends, updates the read models and fills the outbox in one transaction.
     async fn append_projected(
         &self,
         stream: &StreamId,
         expected_version: u64,
         events: Vec<NewEvent>,
         projections: &[Arc<dyn Projection>],
+        routes: &[OutboxRoute],
     ) -> Result<u64> {
         let mut transaction = self.pool.begin().await?;
         lock_rows(
@@ -333,9 +360,30 @@ impl PostgresStore {
             };
         let stored = load_events(&mut transaction, stream, expected_version).await?;
         project(&mut transaction, projections, &stored).await?;
+        fill_outbox(&mut transaction, routes, &stored).await?;
         transaction.commit().await?;
         Ok(version)
     }
+}
+
+/// Writes the outbox messages of just-stored `events` that leave the context, inside the
+/// caller's transaction.
+async fn fill_outbox(
+    connection: &mut PgConnection,
+    routes: &[OutboxRoute],
+    events: &[StoredEvent],
+) -> Result<()> {
+    for event in events {
+        if let Some(subject) = outbox_subject(routes, event) {
+            sqlx::query(INSERT_OUTBOX)
+                .bind(event.event_id)
+                .bind(to_db(event.position, "position")?)
+                .bind(subject)
+                .execute(&mut *connection)
+                .await?;
+        }
+    }
+    Ok(())
 }
 
 /// How an insert of events went.
@@ -643,9 +691,10 @@ impl EventStore for PostgresStore {
             return Ok(current);
         }
         let projections = self.projections.current();
-        if !projections.is_empty() {
+        let routes = self.routes.current();
+        if !projections.is_empty() || !routes.is_empty() {
             return self
-                .append_projected(stream, expected_version, events, &projections)
+                .append_projected(stream, expected_version, events, &projections, &routes)
                 .await;
         }
         let mut connection = self.pool.acquire().await?;
@@ -777,9 +826,11 @@ impl StateStore for PostgresStore {
                     )))
                 }
             }
-            if !projections.is_empty() {
+            let routes = self.routes.current();
+            if !projections.is_empty() || !routes.is_empty() {
                 let stored = load_events(&mut transaction, key, current).await?;
                 project(&mut transaction, &projections, &stored).await?;
+                fill_outbox(&mut transaction, &routes, &stored).await?;
             }
         }
         transaction.commit().await?;
@@ -894,6 +945,39 @@ impl ReadModelStore for PostgresStore {
                 .collect::<Result<_>>()?,
             total: u64::try_from(total).unwrap_or(0),
         })
+    }
+}
+
+#[async_trait]
+impl Outbox for PostgresStore {
+    async fn install_outbox(&self, routes: Vec<OutboxRoute>) -> Result<()> {
+        self.routes.replace(routes);
+        Ok(())
+    }
+
+    async fn pending(&self, limit: usize) -> Result<Vec<OutboxMessage>> {
+        let rows = sqlx::query(PENDING)
+            .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|row| {
+                let event = decode_journal_row(row)?;
+                let subject: String = sqlx::Row::try_get(row, "subject")?;
+                Ok(OutboxMessage { event, subject })
+            })
+            .collect()
+    }
+
+    async fn mark_published(&self, event_ids: &[uuid::Uuid]) -> Result<()> {
+        if event_ids.is_empty() {
+            return Ok(());
+        }
+        sqlx::query(MARK_PUBLISHED)
+            .bind(event_ids)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
     }
 }
 

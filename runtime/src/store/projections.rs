@@ -56,6 +56,43 @@ impl Projections {
     }
 }
 
+/// The outbox routes installed on a store, shared by its clones.
+#[derive(Debug, Clone, Default)]
+pub struct OutboxRoutes {
+    installed: Arc<RwLock<Arc<[super::OutboxRoute]>>>,
+}
+
+impl OutboxRoutes {
+    /// The routes installed now.
+    pub fn current(&self) -> Arc<[super::OutboxRoute]> {
+        Arc::clone(
+            &self
+                .installed
+                .read()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        )
+    }
+
+    /// Replaces the installed routes.
+    pub fn replace(&self, routes: Vec<super::OutboxRoute>) {
+        *self
+            .installed
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = routes.into();
+    }
+}
+
+/// The subject of the first route `event` matches, if any.
+pub(crate) fn outbox_subject<'r>(
+    routes: &'r [super::OutboxRoute],
+    event: &StoredEvent,
+) -> Option<&'r str> {
+    routes
+        .iter()
+        .find(|route| route.matches(event))
+        .map(|route| route.subject.as_str())
+}
+
 /// The longest read-model or filter name: PostgreSQL identifiers have 63 bytes, and the
 /// index names add a prefix and a suffix.
 const MAX_NAME: usize = 40;

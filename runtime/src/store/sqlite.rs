@@ -25,15 +25,15 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
 };
 
-use super::projections::{installed, touched, Fold, Projections};
+use super::projections::{installed, outbox_subject, touched, Fold, OutboxRoutes, Projections};
 use super::sql::{
     decode_claim_row, decode_event_row, decode_journal_row, decode_read_model_row,
     decode_state_row, duplicate_event_id, stored_version, to_db, to_micros, version_after,
     CLAIM_ATTEMPTS,
 };
 use super::{
-    Claim, EventStore, IdempotencyStore, InstallReport, ListQuery, NewEvent, ReadModelStore,
-    RowPage, StateStore, StoredEvent, StoredState, StreamId,
+    Claim, EventStore, IdempotencyStore, InstallReport, ListQuery, NewEvent, Outbox, OutboxMessage,
+    OutboxRoute, ReadModelStore, RowPage, StateStore, StoredEvent, StoredState, StreamId,
 };
 use crate::error::{Error, Result};
 use crate::projection::Projection;
@@ -78,6 +78,13 @@ const SCHEMA: &[&str] = &[
         status TEXT NOT NULL CHECK (status IN ('running', 'completed')),
         reply TEXT
     )",
+    "CREATE TABLE IF NOT EXISTS outbox (
+        event_id TEXT NOT NULL PRIMARY KEY,
+        position INTEGER NOT NULL,
+        subject TEXT NOT NULL,
+        published_at INTEGER
+    )",
+    "CREATE INDEX IF NOT EXISTS outbox_pending ON outbox (position) WHERE published_at IS NULL",
     "CREATE TABLE IF NOT EXISTS read_models (
         name TEXT NOT NULL PRIMARY KEY,
         version TEXT NOT NULL,
@@ -130,6 +137,19 @@ const READ_ALL: &str = "SELECT aggregate_type, aggregate_id, version, position, 
       LIMIT ?2";
 
 const READ_MODEL_VERSIONS: &str = "SELECT name, version FROM read_models";
+
+const INSERT_OUTBOX: &str = "INSERT INTO outbox (event_id, position, subject) VALUES (?1, ?2, ?3)";
+
+const PENDING: &str = "SELECT e.aggregate_type, e.aggregate_id, e.version, e.position, e.event_id,
+            e.event_type, e.schema_version, e.payload, e.metadata, e.recorded_at, o.subject
+       FROM outbox o JOIN events e ON e.event_id = o.event_id
+      WHERE o.published_at IS NULL
+      ORDER BY o.position
+      LIMIT ?1";
+
+/// `?2` is a JSON array of event ids.
+const MARK_PUBLISHED: &str = "UPDATE outbox SET published_at = ?1
+      WHERE published_at IS NULL AND event_id IN (SELECT value FROM json_each(?2))";
 
 const RECORD_READ_MODEL: &str =
     "INSERT INTO read_models (name, version, built_at) VALUES (?1, ?2, ?3)
@@ -185,6 +205,7 @@ const RELEASE: &str = "DELETE FROM idempotency WHERE key = ?1 AND status = 'runn
 pub struct SqliteStore {
     pool: SqlitePool,
     projections: Projections,
+    routes: OutboxRoutes,
     claim_ttl: Duration,
 }
 
@@ -226,6 +247,7 @@ impl SqliteStore {
         Self {
             pool,
             projections: Projections::default(),
+            routes: OutboxRoutes::default(),
             claim_ttl: super::CLAIM_TTL,
         }
     }
@@ -317,13 +339,14 @@ impl SqliteStore {
         }
     }
 
-    /// Appends and updates the read models in one write transaction.
+    /// Appends, updates the read models and fills the outbox in one write transaction.
     async fn append_projected(
         &self,
         stream: &StreamId,
         expected_version: u64,
         events: Vec<NewEvent>,
         projections: &[Arc<dyn Projection>],
+        routes: &[OutboxRoute],
     ) -> Result<u64> {
         let mut transaction = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let version =
@@ -336,9 +359,30 @@ impl SqliteStore {
             };
         let stored = load_events(&mut transaction, stream, expected_version).await?;
         project(&mut transaction, projections, &stored).await?;
+        fill_outbox(&mut transaction, routes, &stored).await?;
         transaction.commit().await?;
         Ok(version)
     }
+}
+
+/// Writes the outbox messages of just-stored `events` that leave the context, inside the
+/// caller's write transaction.
+async fn fill_outbox(
+    connection: &mut SqliteConnection,
+    routes: &[OutboxRoute],
+    events: &[StoredEvent],
+) -> Result<()> {
+    for event in events {
+        if let Some(subject) = outbox_subject(routes, event) {
+            sqlx::query(INSERT_OUTBOX)
+                .bind(event.event_id.to_string())
+                .bind(to_db(event.position, "position")?)
+                .bind(subject)
+                .execute(&mut *connection)
+                .await?;
+        }
+    }
+    Ok(())
 }
 
 /// How an insert of events went.
@@ -585,10 +629,11 @@ impl EventStore for SqliteStore {
             return Ok(current);
         }
         let projections = self.projections.current();
-        if projections.is_empty() {
+        let routes = self.routes.current();
+        if projections.is_empty() && routes.is_empty() {
             self.append_alone(stream, expected_version, events).await
         } else {
-            self.append_projected(stream, expected_version, events, &projections)
+            self.append_projected(stream, expected_version, events, &projections, &routes)
                 .await
         }
     }
@@ -700,9 +745,11 @@ impl StateStore for SqliteStore {
                 }
             }
             let projections = self.projections.current();
-            if !projections.is_empty() {
+            let routes = self.routes.current();
+            if !projections.is_empty() || !routes.is_empty() {
                 let stored = load_events(&mut transaction, key, current).await?;
                 project(&mut transaction, &projections, &stored).await?;
+                fill_outbox(&mut transaction, &routes, &stored).await?;
             }
         }
         transaction.commit().await?;
@@ -814,6 +861,41 @@ impl ReadModelStore for SqliteStore {
                 .collect::<Result<_>>()?,
             total: u64::try_from(total).unwrap_or(0),
         })
+    }
+}
+
+#[async_trait]
+impl Outbox for SqliteStore {
+    async fn install_outbox(&self, routes: Vec<OutboxRoute>) -> Result<()> {
+        self.routes.replace(routes);
+        Ok(())
+    }
+
+    async fn pending(&self, limit: usize) -> Result<Vec<OutboxMessage>> {
+        let rows = sqlx::query(PENDING)
+            .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|row| {
+                let event = decode_journal_row(row)?;
+                let subject: String = sqlx::Row::try_get(row, "subject")?;
+                Ok(OutboxMessage { event, subject })
+            })
+            .collect()
+    }
+
+    async fn mark_published(&self, event_ids: &[uuid::Uuid]) -> Result<()> {
+        if event_ids.is_empty() {
+            return Ok(());
+        }
+        let ids: Vec<String> = event_ids.iter().map(ToString::to_string).collect();
+        sqlx::query(MARK_PUBLISHED)
+            .bind(to_micros(SystemTime::now())?)
+            .bind(serde_json::to_string(&ids)?)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
     }
 }
 

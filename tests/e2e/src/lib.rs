@@ -15,6 +15,28 @@ use std::time::{Duration, Instant};
 use seedwork_cli::app::{Cli, Command as CliCommand, RenderArgs};
 use seedwork_cli::model::Model;
 
+pub mod broker;
+
+pub use broker::Broker;
+
+/// A port of 127.0.0.1 nobody listens on right now.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .map(|address| address.port())
+        .expect("a free port")
+}
+
+/// Waits until `done` holds, checking every 100 ms, failing with `what` after `seconds`.
+#[track_caller]
+pub fn eventually(what: &str, seconds: u64, mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    while !done() {
+        assert!(Instant::now() < deadline, "{what}: not within {seconds} s");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
 /// The workspace root.
 pub fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -153,11 +175,19 @@ impl Project {
     /// Starts the service on a free port of 127.0.0.1 over `database`, with `tokens`
     /// (`API_TOKENS`), and waits until it says where it listens.
     pub fn serve(&self, database: &str, tokens: &str) -> Service {
+        self.serve_with(database, tokens, &[])
+    }
+
+    /// [`Project::serve`] with more environment variables (`NATS_URL`, `SEEDWORK_FAULT`).
+    pub fn serve_with(&self, database: &str, tokens: &str, env: &[(&str, &str)]) -> Service {
         let mut child = Command::new(&self.binary)
             .args(["serve", "--port", "0"])
             .env("DATABASE_URL", database)
             .env("API_TOKENS", tokens)
             .env("RUST_LOG", "warn")
+            .env_remove("NATS_URL")
+            .env_remove("SEEDWORK_FAULT")
+            .envs(env.iter().copied())
             .current_dir(&self.dir)
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -215,6 +245,19 @@ impl Service {
         headers: &[(&str, &str)],
         body: Option<&serde_json::Value>,
     ) -> Answer {
+        self.try_call(method, path, headers, body)
+            .unwrap_or_else(|error| panic!("{method} {path}: {error}"))
+    }
+
+    /// [`Service::call`], with a failure to connect or to read the answer (a service that
+    /// died) returned instead of failing the test.
+    pub fn try_call(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Option<&serde_json::Value>,
+    ) -> std::io::Result<Answer> {
         let body = body.map(|b| b.to_string()).unwrap_or_default();
         let mut request = format!(
             "{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nContent-Length: {}\r\n",
@@ -229,16 +272,34 @@ impl Service {
         }
         request.push_str("\r\n");
         request.push_str(&body);
-        let mut stream = TcpStream::connect(&self.address).expect("connects to the service");
-        stream
-            .set_read_timeout(Some(Duration::from_secs(30)))
-            .expect("sets a timeout");
-        stream
-            .write_all(request.as_bytes())
-            .expect("sends the request");
+        let mut stream = TcpStream::connect(&self.address)?;
+        stream.set_read_timeout(Some(Duration::from_secs(30)))?;
+        stream.write_all(request.as_bytes())?;
         let mut raw = Vec::new();
-        stream.read_to_end(&mut raw).expect("reads the answer");
-        parse(&raw)
+        stream.read_to_end(&mut raw)?;
+        if raw.is_empty() {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::UnexpectedEof,
+                "the service closed the connection without an answer",
+            ));
+        }
+        Ok(parse(&raw))
+    }
+
+    /// Waits up to `seconds` for the process to exit by itself (a provoked crash), and
+    /// returns how it ended.
+    pub fn exited_within(&mut self, seconds: u64) -> std::process::ExitStatus {
+        let deadline = Instant::now() + Duration::from_secs(seconds);
+        loop {
+            if let Some(status) = self.child.try_wait().expect("the service's status") {
+                return status;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the service did not exit within {seconds} s"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
     }
 
     /// Stops the service with SIGTERM and waits for it to exit; its exit status must be a

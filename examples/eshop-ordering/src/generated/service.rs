@@ -13,11 +13,17 @@
 //! | bearer tokens | | `API_TOKENS` | none: every caller is anonymous |
 //! | largest request body | `--body-limit` | `BODY_LIMIT` | 65536 bytes |
 //! | log filter | | `RUST_LOG` | `info,sqlx=warn` |
+//! | the message broker | `--nats` | `NATS_URL` | none: integration events wait in the outbox |
 //!
 //! `API_TOKENS` maps tokens to callers and their roles, `token=caller:role,role;…` (for
 //! example `API_TOKENS="k1tchen=mario:kitchen;b0ss=anna:manager"`); a request then sends
 //! `Authorization: Bearer k1tchen`. The service stops on SIGINT or SIGTERM once the requests
 //! in flight are answered.
+//!
+//! With `NATS_URL` (`nats://127.0.0.1:4222`, a server with JetStream enabled) the service
+//! relays its integration events to the broker;
+//! while the broker is unreachable it keeps serving and tries again. Any number of instances
+//! may run: they share the outbox and one durable consumer per subscription.
 
 use std::net::SocketAddr;
 use std::process::ExitCode;
@@ -26,6 +32,7 @@ use std::sync::Arc;
 use seedwork::http::{BearerTokens, DEFAULT_BODY_LIMIT};
 
 use crate::generated::api;
+use crate::generated::application::integration;
 use crate::generated::infrastructure::Service;
 
 /// Why the service could not start or stopped with an error.
@@ -43,9 +50,9 @@ pub enum StartError {
 }
 
 /// How to call the binary.
-pub const USAGE: &str = "usage: eshop-ordering [serve] [--port PORT] [--bind ADDRESS] [--database URL] [--body-limit BYTES]
+pub const USAGE: &str = "usage: eshop-ordering [serve] [--port PORT] [--bind ADDRESS] [--database URL] [--body-limit BYTES] [--nats URL]
        eshop-ordering rebuild-read-models [--database URL]
-environment: PORT, BIND, DATABASE_URL, API_TOKENS (token=caller:role,role;...), BODY_LIMIT, RUST_LOG";
+environment: PORT, BIND, DATABASE_URL, API_TOKENS (token=caller:role,role;...), BODY_LIMIT, NATS_URL, RUST_LOG";
 
 /// What the binary was asked to do.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -69,6 +76,8 @@ pub struct Settings {
     pub database: String,
     /// The largest request body, in bytes.
     pub body_limit: usize,
+    /// The NATS server integration events go through, if any.
+    pub nats: Option<String>,
 }
 
 impl Settings {
@@ -82,6 +91,7 @@ impl Settings {
         let mut bind = env("BIND");
         let mut database = env("DATABASE_URL");
         let mut body_limit = env("BODY_LIMIT");
+        let mut nats = env("NATS_URL").filter(|url| !url.trim().is_empty());
         let mut args = args.iter();
         while let Some(arg) = args.next() {
             let mut value = |flag: &str| {
@@ -97,6 +107,7 @@ impl Settings {
                 "--bind" => bind = Some(value("--bind")?),
                 "--database" => database = Some(value("--database")?),
                 "--body-limit" => body_limit = Some(value("--body-limit")?),
+                "--nats" => nats = Some(value("--nats")?),
                 other => return Err(StartError::Usage(format!("unexpected argument `{other}`"))),
             }
         }
@@ -121,6 +132,7 @@ impl Settings {
             address: SocketAddr::new(ip, port),
             database: database.unwrap_or_else(|| concat!(env!("CARGO_PKG_NAME"), ".db").to_owned()),
             body_limit,
+            nats,
         })
     }
 }
@@ -196,11 +208,44 @@ pub async fn run(settings: Settings) -> Result<(), StartError> {
             // The one line on standard output: scripts wait for it to know the port.
             println!("listening on http://{address}");
             tracing::info!(%address, "serving");
-            seedwork::http::serve(listener, router).await?;
+            let exchanging =
+                exchange_integration_events(&service, settings.nats.as_deref()).await?;
+            let served = seedwork::http::serve(listener, router).await;
+            // What is cut short here is safe: the relay publishes again, and the broker
+            // delivers again what was not acknowledged.
+            for task in exchanging {
+                task.abort();
+            }
+            served?;
             tracing::info!("stopped");
             Ok(())
         }
     }
+}
+
+/// Starts what goes through the broker at `nats`: the relay of the outbox.
+/// Without a broker, integration events wait in the outbox.
+async fn exchange_integration_events(
+    service: &Service,
+    nats: Option<&str>,
+) -> Result<Vec<tokio::task::JoinHandle<()>>, StartError> {
+    let Some(url) = nats else {
+        tracing::warn!("NATS_URL is not set: integration events wait in the outbox");
+        return Ok(Vec::new());
+    };
+    let jetstream = seedwork::nats::connect(url).await?;
+    tracing::info!(broker = %url, "exchanging integration events");
+    let subscribers = integration::subscribers().into_iter().map(|subscriber| {
+        tokio::spawn(seedwork::nats::run_subscriber(
+            jetstream.clone(),
+            subscriber,
+            service.mediator.clone(),
+            std::future::pending(),
+        ))
+    });
+    let relay = integration::relay(service.backend.clone(), jetstream.clone());
+    let relaying = tokio::spawn(relay.run(std::future::pending()));
+    Ok(std::iter::once(relaying).chain(subscribers).collect())
 }
 
 #[cfg(test)]

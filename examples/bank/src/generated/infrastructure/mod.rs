@@ -55,6 +55,9 @@ impl Service {
         let report = backend
             .install(application::read_models::projections())
             .await?;
+        backend
+            .install_outbox(application::integration::outbox_routes())
+            .await?;
         let mediator = application::mediator(&backend)?;
         Ok((Self { mediator, backend }, report))
     }

@@ -9,6 +9,9 @@
 //! (`rm_order_summaries`) with an index
 //! per filter. A read model that is new, or whose definition changed since the last start,
 //! is rebuilt from the journal in the same step.
+//!
+//! The outbox holds the integration events (`OrderStartedIntegrationEvent`) until the relay has
+//! published them: each is written in the transaction that records it.
 
 use std::sync::Arc;
 
@@ -50,10 +53,13 @@ impl Service {
         Ok(service)
     }
 
-    /// The service over `backend`, once its read models are installed.
+    /// The service over `backend`, once its read models and its outbox are installed.
     pub async fn over(backend: Arc<dyn Backend>) -> Result<(Self, InstallReport)> {
         let report = backend
             .install(application::read_models::projections())
+            .await?;
+        backend
+            .install_outbox(application::integration::outbox_routes())
             .await?;
         let mediator = application::mediator(&backend)?;
         Ok((Self { mediator, backend }, report))

@@ -3,56 +3,15 @@
 //! transition → `/openapi.json` lists every route; once on SQLite and once on PostgreSQL
 //! (`SEEDWORK_TEST_POSTGRES_URL`, a server the tests may create databases on), then stopped
 //! with SIGTERM.
-#![allow(missing_docs, clippy::unwrap_used)]
-
-use std::sync::OnceLock;
 
 use seedwork_e2e::{
     command_route, documented_operations, expected_operations, query_route, with_id, Answer,
     Project, Service,
 };
+
 use serde_json::json;
 
-const URL_VAR: &str = "SEEDWORK_TEST_POSTGRES_URL";
-
-/// The example `name`, generated and built once for all the tests that serve it.
-fn project(name: &'static str) -> &'static Project {
-    static PROJECTS: OnceLock<std::sync::Mutex<Vec<(&'static str, &'static Project)>>> =
-        OnceLock::new();
-    let projects = PROJECTS.get_or_init(Default::default);
-    let mut projects = projects
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
-    if let Some((_, project)) = projects.iter().find(|(n, _)| *n == name) {
-        return project;
-    }
-    let project: &'static Project = Box::leak(Box::new(Project::generate(name)));
-    projects.push((name, project));
-    project
-}
-
-/// A fresh SQLite file for one run.
-fn sqlite(dir: &tempfile::TempDir) -> String {
-    dir.path().join("service.db").display().to_string()
-}
-
-/// A fresh PostgreSQL database for one run, on the server the tests are given.
-async fn postgres() -> String {
-    let admin = std::env::var(URL_VAR).unwrap_or_else(|_| {
-        panic!("{URL_VAR} is not set: the PostgreSQL end-to-end tests need a server (scripts/test starts one)")
-    });
-    let name = format!("e2e_{}", uuid::Uuid::new_v4().simple());
-    let pool = sqlx::PgPool::connect(&admin)
-        .await
-        .unwrap_or_else(|error| panic!("cannot connect to {URL_VAR}: {error}"));
-    sqlx::query(&format!("CREATE DATABASE {name}"))
-        .execute(&pool)
-        .await
-        .expect("creates a database for the run");
-    pool.close().await;
-    let (server, _) = admin.rsplit_once('/').expect("a database URL");
-    format!("{server}/{name}")
-}
+use crate::{postgres, project, sqlite};
 
 #[track_caller]
 fn expect(answer: &Answer, status: u16, what: &str) {
