@@ -306,7 +306,8 @@ pub fn render(
         Ok(())
     };
     // The model goes into the context once: per-aggregate values replace each other in it,
-    // so rendering stays linear in the size of the model.
+    // so rendering stays linear in the size of the model. Values are moved in and out of the
+    // context (`Context::insert` would serialize a `Value` into a copy of itself).
     let mut context = tera::Context::new();
     let base = [
         ("model", tera::to_value(model)),
@@ -325,12 +326,10 @@ pub fn render(
         ("http_tests", tera::to_value(http_tests::http_plan(model))),
     ];
     for (key, value) in base {
-        context.insert(
-            key,
-            &value.map_err(template_error(templates, "(the context)"))?,
-        );
+        let value = value.map_err(template_error(templates, "(the context)"))?;
+        put(&mut context, key, value);
     }
-    let per_aggregate: Vec<[tera::Value; 4]> = model
+    let mut per_aggregate: Vec<[tera::Value; 4]> = model
         .aggregates
         .iter()
         .map(|aggregate| {
@@ -356,7 +355,7 @@ pub fn render(
         match output.scope {
             Scope::Project(path) => {
                 for key in PER_AGGREGATE_KEYS {
-                    context.insert(key, &tera::Value::Null);
+                    put(&mut context, key, tera::Value::Null);
                 }
                 let contents = tera
                     .render(output.template, &context)
@@ -364,13 +363,16 @@ pub fn render(
                 add(&mut files, path.to_owned(), output, contents)?;
             }
             Scope::PerAggregate(prefix, suffix) => {
-                for (aggregate, values) in model.aggregates.iter().zip(&per_aggregate) {
-                    for (key, value) in PER_AGGREGATE_KEYS.iter().zip(values) {
-                        context.insert(*key, value);
+                for (aggregate, values) in model.aggregates.iter().zip(&mut per_aggregate) {
+                    for (key, value) in PER_AGGREGATE_KEYS.iter().zip(values.iter_mut()) {
+                        put(&mut context, key, std::mem::take(value));
                     }
-                    let contents = tera
-                        .render(output.template, &context)
-                        .map_err(template_error(templates, output.template))?;
+                    let rendered = tera.render(output.template, &context);
+                    // The values go back for the next template.
+                    for (key, value) in PER_AGGREGATE_KEYS.iter().zip(values.iter_mut()) {
+                        *value = context.remove(key).unwrap_or_default();
+                    }
+                    let contents = rendered.map_err(template_error(templates, output.template))?;
                     let path = format!("{prefix}{}{suffix}", aggregate.names.snake);
                     add(&mut files, path, output, contents)?;
                 }
@@ -378,6 +380,16 @@ pub fn render(
         }
     }
     Ok(files)
+}
+
+/// Sets `key` to `value` in `context`, moving it in: what `Context::insert` does without
+/// serializing the value into a copy first.
+fn put(context: &mut tera::Context, key: &str, value: tera::Value) {
+    let mut one = tera::Map::new();
+    one.insert(key.to_owned(), value);
+    if let Ok(one) = tera::Context::from_value(tera::Value::Object(one)) {
+        context.extend(one);
+    }
 }
 
 /// A tera instance with every template of `templates` and the filters.
