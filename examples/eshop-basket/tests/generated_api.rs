@@ -3,12 +3,12 @@
 //! is accepted over HTTP as its given/when/then test accepts it, and what a client gets
 //! wrong is answered as it should be — 400, 401, 403, 404, 409, 413, 415, 422, each as
 //! `application/problem+json` — the queries answer from the read models, and
-//! `/openapi.json` lists exactly the routes there are.
+//! `/openapi.json` lists exactly the routes there are, each with the answers it may give.
 
 use eshop_basket::generated::domain::basket::BasketId;
 use eshop_basket::generated::domain::basket::CreateBasket;
 use eshop_basket::generated::domain::basket::UpdateBasket;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use axum::body::Body;
@@ -559,6 +559,102 @@ async fn the_openapi_document_lists_every_route() {
     .map(ToOwned::to_owned)
     .collect();
     assert_eq!(listed, expected);
+}
+
+/// Every operation documents the problems any request may get — 400 (a malformed header),
+/// 401 (an unknown bearer token, checked before anything else) and 500 — and answers an
+/// unknown token with that 401; every link of an answer names an operation and parameters it
+/// has; and the `Idempotency-Key` and `If-Match` parameters state the rules the service holds
+/// them to.
+#[tokio::test]
+async fn every_operation_documents_what_any_request_may_be_answered() {
+    let app = app().await;
+    let document = send(&app, "GET", "/openapi.json", None, None, None)
+        .await
+        .body;
+    let mut parameters: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    let mut links = Vec::new();
+    for (path, item) in document["paths"]
+        .as_object()
+        .expect("the document lists paths")
+    {
+        if path == "/health" || path == "/openapi.json" {
+            continue;
+        }
+        for (method, operation) in item.as_object().expect("a path item") {
+            let name = format!("{} {path}", method.to_uppercase());
+            let responses = operation["responses"].as_object().expect("responses");
+            for status in ["400", "401", "500"] {
+                assert!(
+                    responses.contains_key(status),
+                    "{name} does not document {status}"
+                );
+            }
+            for response in responses.values() {
+                if let Some(found) = response["links"].as_object() {
+                    links.extend(found.values().map(|link| (name.clone(), link.clone())));
+                }
+            }
+            let mut names = BTreeSet::new();
+            for parameter in operation["parameters"].as_array().into_iter().flatten() {
+                let parameter_name = parameter["name"].as_str().expect("a named parameter");
+                let rule = match parameter_name {
+                    "Idempotency-Key" => Some(seedwork::http::IDEMPOTENCY_KEY_PATTERN),
+                    "If-Match" => Some(seedwork::http::IF_MATCH_PATTERN),
+                    _ => None,
+                };
+                if let Some(rule) = rule {
+                    assert_eq!(
+                        parameter["schema"]["pattern"], rule,
+                        "{name}: {parameter_name}"
+                    );
+                }
+                names.insert(parameter_name.to_owned());
+            }
+            let id = operation["operationId"].as_str().expect("an operation id");
+            parameters.insert(id.to_owned(), names);
+            let concrete = path
+                .split('/')
+                .map(|segment| {
+                    if segment.starts_with('{') {
+                        "x"
+                    } else {
+                        segment
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join("/");
+            let answer = send_with_key(
+                &app,
+                &method.to_uppercase(),
+                &concrete,
+                Some("unknown"),
+                None,
+                None,
+                None,
+            )
+            .await;
+            assert_problem(&answer, 401);
+        }
+    }
+    for (from, link) in links {
+        let target = link["operationId"]
+            .as_str()
+            .expect("a link names its operation");
+        let known = parameters
+            .get(target)
+            .unwrap_or_else(|| panic!("{from} links to {target}, which is no operation"));
+        for parameter in link["parameters"]
+            .as_object()
+            .expect("a link sets parameters")
+            .keys()
+        {
+            assert!(
+                known.contains(parameter),
+                "{from} links to {target} with {parameter}, which it does not take"
+            );
+        }
+    }
 }
 
 /// `/health` answers while the service is up, and an unknown route is a 404 problem.

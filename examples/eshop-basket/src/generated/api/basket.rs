@@ -101,7 +101,11 @@ impl CheckFields for CreateBasketRequest {
         ("Idempotency-Key" = Option<String>, Header, description = "A key of your choosing: a repeated request with the same key is answered as the first, without running again."),
     ),
     responses(
-        (status = CREATED, description = "The command was accepted; the basket's new version is the ETag.", body = BasketAccepted, headers(("ETag" = String, description = "The basket's version, in quotes."))),
+        (status = CREATED, description = "The command was accepted; the basket's new version is the ETag.", body = BasketAccepted, headers(("ETag" = String, description = "The basket's version, in quotes.")), links(
+            ("update_basket" = (operation_id = "update_basket", parameters(("id" = "$response.body#/basket_id")), description = "`UpdateBasket` on this basket.")),
+            ("empty_basket" = (operation_id = "empty_basket", parameters(("id" = "$response.body#/basket_id")), description = "`EmptyBasket` on this basket.")),
+            ("get_basket" = (operation_id = "get_basket", parameters(("basket_id" = "$response.body#/basket_id")), description = "The basket view row of this basket.")),
+        )),
         (status = 400, description = "The body is not JSON, or a header is malformed.", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 413, description = "The body is larger than the service accepts.", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 415, description = "The body is not sent as `application/json`.", body = ProblemDetails, content_type = "application/problem+json"),
@@ -109,6 +113,7 @@ impl CheckFields for CreateBasketRequest {
         (status = 403, description = "The caller lacks the role `buyer`.", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 409, description = "The basket already exists, or a request with this idempotency key is still running.", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 422, description = "A field breaks its constraints (every broken one is listed), or a business rule or the lifecycle refuses the command.", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 500, description = "The service could not complete the request; the details are in its log.", body = ProblemDetails, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])),
 )]
@@ -171,8 +176,12 @@ impl CheckFields for UpdateBasketRequest {
         ("If-Match" = Option<String>, Header, description = "The ETag of an earlier answer: the command is refused (409) if the basket has changed since."),
     ),
     responses(
-        (status = OK, description = "The command was accepted; the basket's new version is the ETag.", body = BasketAccepted, headers(("ETag" = String, description = "The basket's version, in quotes."))),
-        (status = 400, description = "The body is not JSON, or a header is malformed.", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = OK, description = "The command was accepted; the basket's new version is the ETag.", body = BasketAccepted, headers(("ETag" = String, description = "The basket's version, in quotes.")), links(
+            ("update_basket" = (operation_id = "update_basket", parameters(("id" = "$response.body#/basket_id")), description = "`UpdateBasket` on this basket.")),
+            ("empty_basket" = (operation_id = "empty_basket", parameters(("id" = "$response.body#/basket_id")), description = "`EmptyBasket` on this basket.")),
+            ("get_basket" = (operation_id = "get_basket", parameters(("basket_id" = "$response.body#/basket_id")), description = "The basket view row of this basket.")),
+        )),
+        (status = 400, description = "The body is not JSON, or the path or a header is malformed.", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 413, description = "The body is larger than the service accepts.", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 415, description = "The body is not sent as `application/json`.", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 401, description = "The caller is not signed in, or its token is unknown.", body = ProblemDetails, content_type = "application/problem+json"),
@@ -180,6 +189,7 @@ impl CheckFields for UpdateBasketRequest {
         (status = 404, description = "There is no such basket.", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 409, description = "The basket is not at the version `If-Match` names, or a request with this idempotency key is still running.", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 422, description = "A field breaks its constraints (every broken one is listed), or a business rule or the lifecycle refuses the command.", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 500, description = "The service could not complete the request; the details are in its log.", body = ProblemDetails, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])),
 )]
@@ -211,13 +221,18 @@ pub async fn update_basket(
         ("If-Match" = Option<String>, Header, description = "The ETag of an earlier answer: the command is refused (409) if the basket has changed since."),
     ),
     responses(
-        (status = OK, description = "The command was accepted; the basket's new version is the ETag.", body = BasketAccepted, headers(("ETag" = String, description = "The basket's version, in quotes."))),
+        (status = OK, description = "The command was accepted; the basket's new version is the ETag.", body = BasketAccepted, headers(("ETag" = String, description = "The basket's version, in quotes.")), links(
+            ("update_basket" = (operation_id = "update_basket", parameters(("id" = "$response.body#/basket_id")), description = "`UpdateBasket` on this basket.")),
+            ("empty_basket" = (operation_id = "empty_basket", parameters(("id" = "$response.body#/basket_id")), description = "`EmptyBasket` on this basket.")),
+            ("get_basket" = (operation_id = "get_basket", parameters(("basket_id" = "$response.body#/basket_id")), description = "The basket view row of this basket.")),
+        )),
         (status = 400, description = "A header or the path is malformed.", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 401, description = "The caller is not signed in, or its token is unknown.", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 403, description = "The caller lacks the role `ordering`.", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 404, description = "There is no such basket.", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 409, description = "The basket is not at the version `If-Match` names, or a request with this idempotency key is still running.", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 422, description = "A field breaks its constraints (every broken one is listed), or a business rule or the lifecycle refuses the command.", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 500, description = "The service could not complete the request; the details are in its log.", body = ProblemDetails, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])),
 )]

@@ -5,7 +5,9 @@
 //!
 //! Every failure is answered as `application/problem+json`: malformed JSON 400, a missing or
 //! unknown bearer token 401, a missing role 403, an unknown id 404, a stale `If-Match` or a
-//! duplicate 409, a body over the limit 413, every broken constraint at once 422.
+//! duplicate 409, a body over the limit 413, every broken constraint at once 422, a failing
+//! store 500; each operation documents the ones it may answer. The answer to a command links
+//! to what may follow it (OpenAPI links).
 pub mod basket;
 pub(crate) mod checks;
 pub mod queries;
@@ -62,6 +64,7 @@ pub fn documented() -> (Router<ApiState>, utoipa::openapi::OpenApi) {
         .routes(routes!(health))
         .routes(routes!(openapi_json))
         .split_for_parts();
+    seedwork::http::document_request_headers(&mut document);
     seedwork::http::add_bearer_security(&mut document);
     (router, document)
 }

@@ -30,6 +30,7 @@ pub fn routes() -> OpenApiRouter<ApiState> {
         (status = 401, description = "The caller is not signed in, or its token is unknown.", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 403, description = "The caller lacks the roles the query requires.", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 404, description = "There is no such basket view.", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 500, description = "The service could not complete the request; the details are in its log.", body = ProblemDetails, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])),
 )]

@@ -17,7 +17,7 @@ pub struct BasketItem {
     product_name: String,
     /// The price of one unit.
     #[validate(range(min = 0))]
-    #[schema(minimum = 0, example = 19.5)]
+    #[schema(minimum = 0, exclusive_maximum = 7.922816251426434e28, example = 19.5)]
     unit_price: Decimal,
     /// How many units.
     #[validate(range(min = 1, max = 100))]
