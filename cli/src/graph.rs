@@ -713,6 +713,7 @@ mod tests {
                     read_models: Vec::new(),
                     policies: Vec::new(),
                     subscriptions: Vec::new(),
+                    homes: Default::default(),
                 },
             }
         }

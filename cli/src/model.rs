@@ -24,6 +24,65 @@ pub struct Model {
     pub policies: Vec<Policy>,
     /// Subscriptions to other contexts' integration events, in spec order.
     pub subscriptions: Vec<Subscription>,
+    /// Which module defines each generated type, worked out on first use (see [`TypeHomes`]).
+    #[serde(skip)]
+    pub homes: TypeHomes,
+}
+
+/// The module of the generated crate that defines each generated type (`Order` →
+/// `generated::domain::order`), built from the model the first time a renderer asks.
+///
+/// Every module's imports ask it for every type they mention, so a scan of the aggregates per
+/// question made rendering quadratic in their number. A clone starts empty and is built
+/// again from the clone, so a model changed after cloning never sees a stale index.
+#[derive(Debug, Default)]
+pub struct TypeHomes(std::sync::OnceLock<std::collections::HashMap<String, String>>);
+
+impl Clone for TypeHomes {
+    fn clone(&self) -> Self {
+        Self::default()
+    }
+}
+
+impl TypeHomes {
+    /// The module that defines the generated type `name`, if it is one.
+    pub fn of<'m>(&'m self, model: &Model, name: &str) -> Option<&'m str> {
+        self.0
+            .get_or_init(|| model.type_homes())
+            .get(name)
+            .map(String::as_str)
+    }
+}
+
+impl Model {
+    /// Every generated type's module. Enums and value objects live in `domain::types`;
+    /// everything an aggregate declares lives in its own module, and where two aggregates
+    /// would claim a name the first in spec order keeps it.
+    fn type_homes(&self) -> std::collections::HashMap<String, String> {
+        let mut homes = std::collections::HashMap::new();
+        for aggregate in &self.aggregates {
+            let home = format!("generated::domain::{}", aggregate.names.snake);
+            let name = &aggregate.names.name;
+            let mut names = vec![
+                aggregate.id.type_name.clone(),
+                name.clone(),
+                format!("{name}Event"),
+                format!("{name}Error"),
+                format!("{name}Command"),
+            ];
+            names.extend(aggregate.entities.iter().map(|e| e.names.name.clone()));
+            names.extend(aggregate.lifecycle.iter().map(|l| l.type_name.clone()));
+            names.extend(aggregate.commands.iter().map(|c| c.names.name.clone()));
+            for name in names {
+                homes.entry(name).or_insert_with(|| home.clone());
+            }
+        }
+        let types = self.enums.iter().map(|e| &e.names.name);
+        for name in types.chain(self.value_objects.iter().map(|v| &v.names.name)) {
+            homes.insert(name.clone(), "generated::domain::types".to_owned());
+        }
+        homes
+    }
 }
 
 /// The bounded context.

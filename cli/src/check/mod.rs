@@ -365,6 +365,7 @@ impl<'r, 'd> Checker<'r, 'd> {
             read_models,
             policies,
             subscriptions,
+            homes: Default::default(),
         })
     }
 

@@ -9,26 +9,8 @@ use serde::Serialize;
 use crate::model::{Aggregate, Applied, Command, Event, FieldSource, IdKind, Model, Source, Type};
 
 /// Where a generated type lives, as a path below the crate root (`generated::domain::types`).
-fn home_of(model: &Model, name: &str) -> Option<String> {
-    if model.enums.iter().any(|e| e.names.name == name)
-        || model.value_objects.iter().any(|v| v.names.name == name)
-    {
-        return Some("generated::domain::types".to_owned());
-    }
-    model
-        .aggregates
-        .iter()
-        .find(|a| {
-            a.id.type_name == name
-                || a.entities.iter().any(|e| e.names.name == name)
-                || a.names.name == name
-                || a.lifecycle.as_ref().is_some_and(|l| l.type_name == name)
-                || a.commands.iter().any(|c| c.names.name == name)
-                || format!("{}Event", a.names.name) == name
-                || format!("{}Error", a.names.name) == name
-                || format!("{}Command", a.names.name) == name
-        })
-        .map(|a| format!("generated::domain::{}", a.names.snake))
+fn home_of<'m>(model: &'m Model, name: &str) -> Option<&'m str> {
+    model.homes.of(model, name)
 }
 
 /// The import path of the names that field types use unqualified.
@@ -86,7 +68,7 @@ impl<'m> Imports<'m> {
     /// A generated type, by name (`Order`, `OrderEvent`, `PlaceOrder`, `Address`).
     pub(crate) fn name(&mut self, name: &str) {
         if let Some(home) = home_of(self.model, name) {
-            if self.module.as_deref() != Some(home.as_str()) {
+            if self.module.as_deref() != Some(home) {
                 self.paths.insert(format!("{}::{home}::{name}", self.root));
             }
         } else if let Some(path) = external(name) {

@@ -699,5 +699,6 @@ pub fn pizzeria() -> Model {
         }],
         policies: vec![],
         subscriptions: vec![],
+        homes: Default::default(),
     }
 }
