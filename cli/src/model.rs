@@ -44,17 +44,16 @@ impl Clone for TypeHomes {
     }
 }
 
-impl TypeHomes {
-    /// The module that defines the generated type `name`, if it is one.
-    pub fn of<'m>(&'m self, model: &Model, name: &str) -> Option<&'m str> {
-        self.0
-            .get_or_init(|| model.type_homes())
+impl Model {
+    /// The module of the generated crate that defines the generated type `name`, if it is one.
+    pub fn home_of(&self, name: &str) -> Option<&str> {
+        self.homes
+            .0
+            .get_or_init(|| self.type_homes())
             .get(name)
             .map(String::as_str)
     }
-}
 
-impl Model {
     /// Every generated type's module. Enums and value objects live in `domain::types`;
     /// everything an aggregate declares lives in its own module, and where two aggregates
     /// would claim a name the first in spec order keeps it.

@@ -8,11 +8,6 @@ use serde::Serialize;
 
 use crate::model::{Aggregate, Applied, Command, Event, FieldSource, IdKind, Model, Source, Type};
 
-/// Where a generated type lives, as a path below the crate root (`generated::domain::types`).
-fn home_of<'m>(model: &'m Model, name: &str) -> Option<&'m str> {
-    model.homes.of(model, name)
-}
-
 /// The import path of the names that field types use unqualified.
 fn external(name: &str) -> Option<&'static str> {
     Some(match name {
@@ -67,7 +62,7 @@ impl<'m> Imports<'m> {
 
     /// A generated type, by name (`Order`, `OrderEvent`, `PlaceOrder`, `Address`).
     pub(crate) fn name(&mut self, name: &str) {
-        if let Some(home) = home_of(self.model, name) {
+        if let Some(home) = self.model.home_of(name) {
             if self.module.as_deref() != Some(home) {
                 self.paths.insert(format!("{}::{home}::{name}", self.root));
             }

@@ -30,10 +30,29 @@ pub fn free_port() -> u16 {
 /// Waits until `done` holds, checking every 100 ms, failing with `what` after `seconds`.
 #[track_caller]
 pub fn eventually(what: &str, seconds: u64, mut done: impl FnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(seconds);
-    while !done() {
-        assert!(Instant::now() < deadline, "{what}: not within {seconds} s");
-        std::thread::sleep(Duration::from_millis(100));
+    let waited = poll_until(Duration::from_secs(seconds), || {
+        if done() {
+            Ok(())
+        } else {
+            Err(String::new())
+        }
+    });
+    assert!(waited.is_ok(), "{what}: not within {seconds} s");
+}
+
+/// Runs `check` every 100 ms until it passes or `deadline` has passed; returns its last
+/// complaint then, for tests that say what was still wrong.
+pub fn poll_until(
+    deadline: Duration,
+    mut check: impl FnMut() -> Result<(), String>,
+) -> Result<(), String> {
+    let until = Instant::now() + deadline;
+    loop {
+        match check() {
+            Ok(()) => return Ok(()),
+            Err(complaint) if Instant::now() >= until => return Err(complaint),
+            Err(_) => std::thread::sleep(Duration::from_millis(100)),
+        }
     }
 }
 

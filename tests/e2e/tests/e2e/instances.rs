@@ -20,9 +20,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Barrier;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use seedwork_e2e::{command_route, query_route, with_id, Answer, Project, Service};
+use seedwork_e2e::{command_route, poll_until, query_route, with_id, Answer, Project, Service};
 use serde_json::{json, Value};
 
 use crate::{postgres, project};
@@ -486,21 +486,6 @@ fn rebuild_matches(project: &Project, services: [Service; 2], database: &Databas
         &differences(&live, &rebuilt),
         "the read models after a full replay differ from the live ones",
     );
-}
-
-/// Polls `check` until it passes or `deadline` has passed; returns its last complaint.
-fn eventually(
-    deadline: Duration,
-    mut check: impl FnMut() -> Result<(), String>,
-) -> Result<(), String> {
-    let until = Instant::now() + deadline;
-    loop {
-        match check() {
-            Ok(()) => return Ok(()),
-            Err(complaint) if Instant::now() >= until => return Err(complaint),
-            Err(_) => std::thread::sleep(Duration::from_millis(50)),
-        }
-    }
 }
 
 // -----------------------------------------------------------------------------------------
@@ -1068,7 +1053,7 @@ fn pizzeria_two_instances_on_one_postgres_let_exactly_one_transition_win() {
             Err(format!("{} {}", pending.status, pending.body))
         }
     };
-    eventually(Duration::from_secs(10), || pending(&services[0])).unwrap_or_else(|last| {
+    poll_until(Duration::from_secs(10), || pending(&services[0])).unwrap_or_else(|last| {
         panic!("the drivers' list never became the ready orders {ready:?}: {last}")
     });
 
