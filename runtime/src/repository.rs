@@ -116,20 +116,22 @@ pub(crate) fn record<A: Aggregate>(
     metadata: &Metadata,
     first_version: u64,
 ) -> Result<Recorded<A>> {
-    let metadata_json = serde_json::to_value(metadata)?;
-    let recorded_at = SystemTime::now();
     let mut recorded = Recorded {
         new_events: Vec::with_capacity(events.len()),
         envelopes: Vec::with_capacity(events.len()),
     };
-    for (offset, event) in events.into_iter().enumerate() {
+    // Serialized once per command; `repeat_n` moves it into the last event, copies the rest.
+    let metadata_json = serde_json::to_value(metadata)?;
+    let each_metadata = std::iter::repeat_n(metadata_json, events.len());
+    let recorded_at = SystemTime::now();
+    for ((offset, event), event_metadata) in events.into_iter().enumerate().zip(each_metadata) {
         let event_id = event_id::<A>(id, metadata, offset, event.event_type());
         recorded.new_events.push(NewEvent {
             event_id,
             event_type: event.event_type().to_owned(),
             schema_version: event.schema_version(),
             payload: serde_json::to_value(&event)?,
-            metadata: metadata_json.clone(),
+            metadata: event_metadata,
         });
         recorded.envelopes.push(EventEnvelope {
             event_id,

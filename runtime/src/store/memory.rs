@@ -56,9 +56,14 @@ pub struct InMemoryStore {
 
 #[derive(Debug, Default)]
 struct Journal {
-    streams: HashMap<StreamId, Vec<StoredEvent>>,
-    /// Where each position's event is: its stream and index in it (position `p` at `p - 1`).
-    order: Vec<(StreamId, usize)>,
+    /// Each stream's slot in `events`, so that the journal's order below refers to a stream
+    /// by number instead of holding another copy of its id for every event.
+    slots: HashMap<StreamId, usize>,
+    /// The events of each stream, by slot.
+    events: Vec<Vec<StoredEvent>>,
+    /// Where each position's event is: its stream's slot and its index there (position `p`
+    /// at `p - 1`).
+    order: Vec<(usize, usize)>,
     /// Every stored event id: an id is stored once, as the database backends enforce.
     event_ids: HashSet<uuid::Uuid>,
     states: HashMap<StreamId, StoredState>,
@@ -72,9 +77,21 @@ struct Journal {
 
 impl Journal {
     fn stream_version(&self, stream: &StreamId) -> u64 {
-        self.streams
+        self.stream(stream).len() as u64
+    }
+
+    /// The events of `stream`, oldest first.
+    fn stream(&self, stream: &StreamId) -> &[StoredEvent] {
+        self.slots
             .get(stream)
-            .map_or(0, |events| events.len() as u64)
+            .map_or(&[], |slot| self.events[*slot].as_slice())
+    }
+
+    /// The event at `position`, if there is one.
+    fn at(&self, position: u64) -> Option<&StoredEvent> {
+        let index = usize::try_from(position).ok()?.checked_sub(1)?;
+        let (slot, offset) = self.order.get(index)?;
+        Some(&self.events[*slot][*offset])
     }
 
     /// Refuses a batch that reuses an event id (stored before, or twice in the batch).
@@ -155,9 +172,17 @@ impl Journal {
                 self.outbox.insert(event.position, subject.to_owned());
             }
             self.event_ids.insert(event.event_id);
-            let stream = self.streams.entry(event.stream.clone()).or_default();
-            self.order.push((event.stream.clone(), stream.len()));
-            stream.push(event);
+            let slot = match self.slots.get(&event.stream) {
+                Some(slot) => *slot,
+                None => {
+                    self.events.push(Vec::new());
+                    let slot = self.events.len() - 1;
+                    self.slots.insert(event.stream.clone(), slot);
+                    slot
+                }
+            };
+            self.order.push((slot, self.events[slot].len()));
+            self.events[slot].push(event);
         }
     }
 
@@ -173,8 +198,8 @@ impl Journal {
             .cloned()
             .collect();
         let mut fold = Fold::from_empty();
-        for (stream, index) in &self.order {
-            fold.apply(&chosen, &self.streams[stream][*index])?;
+        for (slot, offset) in &self.order {
+            fold.apply(&chosen, &self.events[*slot][*offset])?;
         }
         for projection in &chosen {
             self.rows
@@ -246,11 +271,7 @@ impl EventStore for InMemoryStore {
     async fn load(&self, stream: &StreamId, after_version: u64) -> Result<Vec<StoredEvent>> {
         let journal = lock(&self.journal);
         let skip = usize::try_from(after_version).unwrap_or(usize::MAX);
-        Ok(journal
-            .streams
-            .get(stream)
-            .map(|events| events.iter().skip(skip).cloned().collect())
-            .unwrap_or_default())
+        Ok(journal.stream(stream).iter().skip(skip).cloned().collect())
     }
 
     async fn save_snapshot(&self, stream: &StreamId, snapshot: StoredState) -> Result<()> {
@@ -276,7 +297,7 @@ impl EventStore for InMemoryStore {
             .iter()
             .skip(skip)
             .take(limit)
-            .map(|(stream, index)| journal.streams[stream][*index].clone())
+            .map(|(slot, offset)| journal.events[*slot][*offset].clone())
             .collect())
     }
 }
@@ -473,10 +494,8 @@ impl Outbox for InMemoryStore {
             .iter()
             .take(limit)
             .filter_map(|(position, subject)| {
-                let index = usize::try_from(*position).ok()?.checked_sub(1)?;
-                let (stream, offset) = journal.order.get(index)?;
                 Some(OutboxMessage {
-                    event: journal.streams[stream][*offset].clone(),
+                    event: journal.at(*position)?.clone(),
                     subject: subject.clone(),
                 })
             })
@@ -490,13 +509,9 @@ impl Outbox for InMemoryStore {
             .keys()
             .copied()
             .filter(|position| {
-                usize::try_from(*position)
-                    .ok()
-                    .and_then(|p| p.checked_sub(1))
-                    .and_then(|index| journal.order.get(index))
-                    .is_some_and(|(stream, offset)| {
-                        event_ids.contains(&journal.streams[stream][*offset].event_id)
-                    })
+                journal
+                    .at(*position)
+                    .is_some_and(|event| event_ids.contains(&event.event_id))
             })
             .collect();
         for position in published {
