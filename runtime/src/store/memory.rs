@@ -59,8 +59,8 @@ struct Journal {
     /// Each stream's slot in `events`, so that the journal's order below refers to a stream
     /// by number instead of holding another copy of its id for every event.
     slots: HashMap<StreamId, usize>,
-    /// The events of each stream, by slot.
-    events: Vec<Vec<StoredEvent>>,
+    /// Each stream and its events, by slot.
+    events: Vec<(StreamId, Vec<KeptEvent>)>,
     /// Where each position's event is: its stream's slot and its index there (position `p`
     /// at `p - 1`).
     order: Vec<(usize, usize)>,
@@ -75,23 +75,91 @@ struct Journal {
     outbox: BTreeMap<u64, String>,
 }
 
+/// A stored event as the journal keeps it: payload and metadata as JSON text, as a database
+/// keeps them. A parsed `serde_json::Value` takes several times the memory of its text (a
+/// map node per object), and a journal that only grows would pay for it with every event;
+/// the text is parsed again only when the event is read.
+#[derive(Debug)]
+struct KeptEvent {
+    version: u64,
+    position: u64,
+    event_id: uuid::Uuid,
+    event_type: String,
+    schema_version: u32,
+    payload: Box<str>,
+    metadata: Box<str>,
+    recorded_at: SystemTime,
+}
+
+impl KeptEvent {
+    fn keep(event: StoredEvent) -> Result<Self> {
+        Ok(Self {
+            version: event.version,
+            position: event.position,
+            event_id: event.event_id,
+            payload: serde_json::to_string(&event.payload)?.into_boxed_str(),
+            metadata: serde_json::to_string(&event.metadata)?.into_boxed_str(),
+            event_type: event.event_type,
+            schema_version: event.schema_version,
+            recorded_at: event.recorded_at,
+        })
+    }
+
+    /// The event as it was appended to `stream`.
+    fn read(&self, stream: &StreamId) -> Result<StoredEvent> {
+        let parse = |text: &str| {
+            serde_json::from_str(text).map_err(|error| Error::Decode {
+                what: "event",
+                stream: stream.to_string(),
+                version: self.version,
+                message: error.to_string(),
+            })
+        };
+        Ok(StoredEvent {
+            stream: stream.clone(),
+            version: self.version,
+            position: self.position,
+            event_id: self.event_id,
+            event_type: self.event_type.clone(),
+            schema_version: self.schema_version,
+            payload: parse(&self.payload)?,
+            metadata: parse(&self.metadata)?,
+            recorded_at: self.recorded_at,
+        })
+    }
+}
+
 impl Journal {
     fn stream_version(&self, stream: &StreamId) -> u64 {
-        self.stream(stream).len() as u64
-    }
-
-    /// The events of `stream`, oldest first.
-    fn stream(&self, stream: &StreamId) -> &[StoredEvent] {
         self.slots
             .get(stream)
-            .map_or(&[], |slot| self.events[*slot].as_slice())
+            .map_or(0, |slot| self.events[*slot].1.len() as u64)
     }
 
-    /// The event at `position`, if there is one.
-    fn at(&self, position: u64) -> Option<&StoredEvent> {
-        let index = usize::try_from(position).ok()?.checked_sub(1)?;
+    /// The events of `stream` after `after_version`, oldest first.
+    fn read_stream(&self, stream: &StreamId, after_version: u64) -> Result<Vec<StoredEvent>> {
+        let Some(slot) = self.slots.get(stream) else {
+            return Ok(Vec::new());
+        };
+        let (stream, events) = &self.events[*slot];
+        let skip = usize::try_from(after_version).unwrap_or(usize::MAX);
+        events
+            .iter()
+            .skip(skip)
+            .map(|event| event.read(stream))
+            .collect()
+    }
+
+    /// The event at journal index `index` (position `index + 1`), with its stream.
+    fn at_index(&self, index: usize) -> Option<(&StreamId, &KeptEvent)> {
         let (slot, offset) = self.order.get(index)?;
-        Some(&self.events[*slot][*offset])
+        let (stream, events) = &self.events[*slot];
+        Some((stream, &events[*offset]))
+    }
+
+    /// The event at `position`, if there is one, with its stream.
+    fn at(&self, position: u64) -> Option<(&StreamId, &KeptEvent)> {
+        self.at_index(usize::try_from(position).ok()?.checked_sub(1)?)
     }
 
     /// Refuses a batch that reuses an event id (stored before, or twice in the batch).
@@ -149,14 +217,22 @@ impl Journal {
     }
 
     /// Stores numbered events, the rows they changed, and the outbox messages of those that
-    /// leave the context.
+    /// leave the context; changes nothing when an event cannot be kept.
     fn commit(
         &mut self,
         projections: &[Arc<dyn Projection>],
         routes: &[OutboxRoute],
+        stream: &StreamId,
         events: Vec<StoredEvent>,
         fold: Fold,
-    ) {
+    ) -> Result<()> {
+        let kept = events
+            .into_iter()
+            .map(|event| {
+                let subject = outbox_subject(routes, &event).map(str::to_owned);
+                Ok((KeptEvent::keep(event)?, subject))
+            })
+            .collect::<Result<Vec<_>>>()?;
         for ((index, key), slot) in fold.changed() {
             let rows = self
                 .rows
@@ -167,23 +243,25 @@ impl Journal {
                 None => rows.remove(&key),
             };
         }
-        for event in events {
-            if let Some(subject) = outbox_subject(routes, &event) {
-                self.outbox.insert(event.position, subject.to_owned());
+        let slot = match self.slots.get(stream) {
+            Some(slot) => *slot,
+            None => {
+                self.events.push((stream.clone(), Vec::new()));
+                let slot = self.events.len() - 1;
+                self.slots.insert(stream.clone(), slot);
+                slot
+            }
+        };
+        for (event, subject) in kept {
+            if let Some(subject) = subject {
+                self.outbox.insert(event.position, subject);
             }
             self.event_ids.insert(event.event_id);
-            let slot = match self.slots.get(&event.stream) {
-                Some(slot) => *slot,
-                None => {
-                    self.events.push(Vec::new());
-                    let slot = self.events.len() - 1;
-                    self.slots.insert(event.stream.clone(), slot);
-                    slot
-                }
-            };
-            self.order.push((slot, self.events[slot].len()));
-            self.events[slot].push(event);
+            let events = &mut self.events[slot].1;
+            self.order.push((slot, events.len()));
+            events.push(event);
         }
+        Ok(())
     }
 
     /// Replays the whole journal into empty read models.
@@ -198,8 +276,10 @@ impl Journal {
             .cloned()
             .collect();
         let mut fold = Fold::from_empty();
-        for (slot, offset) in &self.order {
-            fold.apply(&chosen, &self.events[*slot][*offset])?;
+        for index in 0..self.order.len() {
+            if let Some((stream, event)) = self.at_index(index) {
+                fold.apply(&chosen, &event.read(stream)?)?;
+            }
         }
         for projection in &chosen {
             self.rows
@@ -235,7 +315,7 @@ impl InMemoryStore {
         let numbered = journal.number(stream, events);
         let projections = self.projections.current();
         let fold = journal.fold(&projections, &numbered)?;
-        journal.commit(&projections, &self.routes.current(), numbered, fold);
+        journal.commit(&projections, &self.routes.current(), stream, numbered, fold)?;
         if let Some(state) = state {
             journal.states.insert(stream.clone(), state);
         }
@@ -269,9 +349,7 @@ impl EventStore for InMemoryStore {
     }
 
     async fn load(&self, stream: &StreamId, after_version: u64) -> Result<Vec<StoredEvent>> {
-        let journal = lock(&self.journal);
-        let skip = usize::try_from(after_version).unwrap_or(usize::MAX);
-        Ok(journal.stream(stream).iter().skip(skip).cloned().collect())
+        lock(&self.journal).read_stream(stream, after_version)
     }
 
     async fn save_snapshot(&self, stream: &StreamId, snapshot: StoredState) -> Result<()> {
@@ -292,13 +370,16 @@ impl EventStore for InMemoryStore {
     async fn read_all(&self, after_position: u64, limit: usize) -> Result<Vec<StoredEvent>> {
         let journal = lock(&self.journal);
         let skip = usize::try_from(after_position).unwrap_or(usize::MAX);
-        Ok(journal
+        journal
             .order
             .iter()
             .skip(skip)
             .take(limit)
-            .map(|(slot, offset)| journal.events[*slot][*offset].clone())
-            .collect())
+            .map(|(slot, offset)| {
+                let (stream, events) = &journal.events[*slot];
+                events[*offset].read(stream)
+            })
+            .collect()
     }
 }
 
@@ -489,17 +570,18 @@ impl Outbox for InMemoryStore {
 
     async fn pending(&self, limit: usize) -> Result<Vec<OutboxMessage>> {
         let journal = lock(&self.journal);
-        Ok(journal
+        journal
             .outbox
             .iter()
             .take(limit)
             .filter_map(|(position, subject)| {
-                Some(OutboxMessage {
-                    event: journal.at(*position)?.clone(),
+                let (stream, event) = journal.at(*position)?;
+                Some(event.read(stream).map(|event| OutboxMessage {
+                    event,
                     subject: subject.clone(),
-                })
+                }))
             })
-            .collect())
+            .collect()
     }
 
     async fn mark_published(&self, event_ids: &[uuid::Uuid]) -> Result<()> {
@@ -511,7 +593,7 @@ impl Outbox for InMemoryStore {
             .filter(|position| {
                 journal
                     .at(*position)
-                    .is_some_and(|event| event_ids.contains(&event.event_id))
+                    .is_some_and(|(_, event)| event_ids.contains(&event.event_id))
             })
             .collect();
         for position in published {
