@@ -173,10 +173,10 @@ fn check_intent<A: Aggregate>(
     }
 }
 
-/// Runs the aggregate's decision for `command` on the loaded aggregate and applies each new
-/// event once. The version is left as loaded: the store assigns the new one.
-async fn decide<A: Aggregate>(
-    loaded: &mut Loaded<A>,
+/// Runs the aggregate's decision for `command` on the loaded aggregate, leaving the state as
+/// loaded: the events are applied once they are stored.
+async fn handle<A: Aggregate>(
+    loaded: &Loaded<A>,
     id: &A::Id,
     command: A::Command,
     metadata: &Metadata,
@@ -189,11 +189,24 @@ async fn decide<A: Aggregate>(
         metadata,
         services,
     };
-    let events = loaded
+    loaded
         .state
         .handle(command, &context)
         .await
-        .map_err(Into::into)?;
+        .map_err(Into::into)
+}
+
+/// Runs the aggregate's decision for `command` and applies each new event once, for a store
+/// that saves the new state with the events. The version is left as loaded: the store
+/// assigns the new one.
+async fn decide<A: Aggregate>(
+    loaded: &mut Loaded<A>,
+    id: &A::Id,
+    command: A::Command,
+    metadata: &Metadata,
+    services: &A::Services,
+) -> Result<Vec<A::Event>> {
+    let events = handle(loaded, id, command, metadata, services).await?;
     for event in &events {
         loaded.state.apply(event);
     }
@@ -353,21 +366,36 @@ impl<A: Aggregate> Repository<A> for EventSourced<A> {
         let stream = stream_of::<A>(&id);
         let mut loaded = self.current(&stream).await?;
         let before = loaded.version;
-        let events = match decide(&mut loaded, &id, command, metadata, &self.services).await {
-            Ok(events) => events,
-            Err(refused) => {
-                // A refused command changed nothing: its state is still the current one.
-                self.cache.put(stream, loaded.state, loaded.version);
-                return Err(refused);
+        // Until the append succeeds the state stays as loaded, so on a refusal or a failed
+        // append (a conflict, most often) it goes back to the cache: behind perhaps, never
+        // wrong, and a retry catches it up with the few events it missed instead of
+        // replaying the stream.
+        let recorded = match handle(&loaded, &id, command, metadata, &self.services).await {
+            Ok(events) => record::<A>(&id, events, metadata, before + 1),
+            Err(refused) => Err(refused),
+        };
+        let recorded = match recorded {
+            Ok(recorded) => recorded,
+            Err(error) => {
+                self.cache.put(stream, loaded.state, before);
+                return Err(error);
             }
         };
-        let recorded = record::<A>(&id, events, metadata, before + 1)?;
         if !recorded.new_events.is_empty() {
-            // On a failed append the state holds events that were not stored: it is dropped.
-            loaded.version = self
+            match self
                 .store
                 .append(&stream, before, recorded.new_events)
-                .await?;
+                .await
+            {
+                Ok(version) => loaded.version = version,
+                Err(error) => {
+                    self.cache.put(stream, loaded.state, before);
+                    return Err(error);
+                }
+            }
+            for envelope in &recorded.envelopes {
+                loaded.state.apply(&envelope.payload);
+            }
             self.maybe_snapshot(&stream, before, &loaded).await;
         }
         let version = loaded.version;

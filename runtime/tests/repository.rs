@@ -310,3 +310,95 @@ async fn cached_states_catch_up_with_other_writers() {
         .unwrap();
     assert_eq!(events.len(), 6);
 }
+
+/// A store that lets another writer in just before the next append, as a second instance
+/// would, and records from which version each load started.
+#[derive(Default)]
+struct RacingStore {
+    inner: InMemoryStore,
+    sneak_in: std::sync::Mutex<Option<NewEvent>>,
+    loads_after: std::sync::Mutex<Vec<u64>>,
+}
+
+#[async_trait::async_trait]
+impl EventStore for RacingStore {
+    async fn append(
+        &self,
+        stream: &StreamId,
+        expected_version: u64,
+        events: Vec<NewEvent>,
+    ) -> seedwork::Result<u64> {
+        let sneak_in = self.sneak_in.lock().expect("not poisoned").take();
+        if let Some(event) = sneak_in {
+            self.inner
+                .append(stream, expected_version, vec![event])
+                .await?;
+        }
+        self.inner.append(stream, expected_version, events).await
+    }
+
+    async fn load(
+        &self,
+        stream: &StreamId,
+        after_version: u64,
+    ) -> seedwork::Result<Vec<seedwork::StoredEvent>> {
+        self.loads_after
+            .lock()
+            .expect("not poisoned")
+            .push(after_version);
+        self.inner.load(stream, after_version).await
+    }
+
+    async fn save_snapshot(
+        &self,
+        stream: &StreamId,
+        snapshot: StoredState,
+    ) -> seedwork::Result<()> {
+        self.inner.save_snapshot(stream, snapshot).await
+    }
+
+    async fn load_snapshot(&self, stream: &StreamId) -> seedwork::Result<Option<StoredState>> {
+        self.inner.load_snapshot(stream).await
+    }
+
+    async fn read_all(
+        &self,
+        after_position: u64,
+        limit: usize,
+    ) -> seedwork::Result<Vec<seedwork::StoredEvent>> {
+        self.inner.read_all(after_position, limit).await
+    }
+}
+
+/// A command that lost the race to another writer keeps its (unchanged) state in the cache:
+/// the retry catches up from where it was instead of replaying the stream, and decides on
+/// the other writer's event too.
+#[tokio::test]
+async fn a_conflict_keeps_the_cached_state_for_the_retry() {
+    let store = Arc::new(RacingStore::default());
+    let repo = EventSourced::<Tally>::new(store.clone(), ());
+    run(&repo, open("raced")).await.unwrap();
+    run(&repo, add("raced", 1)).await.unwrap();
+    *store.sneak_in.lock().unwrap() = Some(NewEvent {
+        event_id: uuid::Uuid::new_v4(),
+        event_type: "AmountAdded".into(),
+        schema_version: 1,
+        payload: serde_json::to_value(TallyEvent::Added { amount: 10 }).unwrap(),
+        metadata: serde_json::json!({}),
+    });
+    store.loads_after.lock().unwrap().clear();
+    let lost = run(&repo, add("raced", 100)).await.unwrap_err();
+    assert_eq!(lost.kind(), ErrorKind::Conflict, "{lost}");
+    assert_eq!(run(&repo, add("raced", 100)).await.unwrap(), 4);
+    assert_eq!(
+        *store.loads_after.lock().unwrap(),
+        [2, 2],
+        "both attempts caught the cached state up from version 2"
+    );
+    let loaded = repo.load(&"raced".to_string()).await.unwrap().unwrap();
+    assert_eq!(loaded.state.total, 111, "the other writer's event counts");
+    repo.forget_states();
+    run(&repo, add("raced", 1)).await.unwrap();
+    let loaded = repo.load(&"raced".to_string()).await.unwrap().unwrap();
+    assert_eq!(loaded.state.total, 112);
+}
