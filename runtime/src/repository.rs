@@ -223,7 +223,10 @@ pub const STATE_CACHE: usize = 10_000;
 /// [`with_state_cache`](Self::with_state_cache)), so the next command on the same aggregate
 /// replays only the events recorded since. A cached state may be behind — another writer or
 /// another instance appended meanwhile — but it is caught up before every command, and the
-/// append checks the expected version, so it is never wrong.
+/// append checks the expected version, so it is never wrong. A command's events are applied
+/// to the state only once they are stored, so a command that is refused or loses a race
+/// (a version conflict) puts the state back unchanged, and its retry catches up with the
+/// events it missed instead of replaying the stream.
 ///
 /// A snapshot that cannot be decoded (the state's shape changed since it was written) is
 /// ignored with a warning and the aggregate is rebuilt from all of its events.
