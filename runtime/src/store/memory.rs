@@ -150,16 +150,16 @@ impl Journal {
             .collect()
     }
 
-    /// The event at journal index `index` (position `index + 1`), with its stream.
-    fn at_index(&self, index: usize) -> Option<(&StreamId, &KeptEvent)> {
-        let (slot, offset) = self.order.get(index)?;
+    /// The event an entry of `order` points at, with its stream.
+    fn entry(&self, (slot, offset): &(usize, usize)) -> (&StreamId, &KeptEvent) {
         let (stream, events) = &self.events[*slot];
-        Some((stream, &events[*offset]))
+        (stream, &events[*offset])
     }
 
     /// The event at `position`, if there is one, with its stream.
     fn at(&self, position: u64) -> Option<(&StreamId, &KeptEvent)> {
-        self.at_index(usize::try_from(position).ok()?.checked_sub(1)?)
+        let index = usize::try_from(position).ok()?.checked_sub(1)?;
+        Some(self.entry(self.order.get(index)?))
     }
 
     /// Refuses a batch that reuses an event id (stored before, or twice in the batch).
@@ -276,10 +276,9 @@ impl Journal {
             .cloned()
             .collect();
         let mut fold = Fold::from_empty();
-        for index in 0..self.order.len() {
-            if let Some((stream, event)) = self.at_index(index) {
-                fold.apply(&chosen, &event.read(stream)?)?;
-            }
+        for entry in &self.order {
+            let (stream, event) = self.entry(entry);
+            fold.apply(&chosen, &event.read(stream)?)?;
         }
         for projection in &chosen {
             self.rows
@@ -375,9 +374,9 @@ impl EventStore for InMemoryStore {
             .iter()
             .skip(skip)
             .take(limit)
-            .map(|(slot, offset)| {
-                let (stream, events) = &journal.events[*slot];
-                events[*offset].read(stream)
+            .map(|entry| {
+                let (stream, event) = journal.entry(entry);
+                event.read(stream)
             })
             .collect()
     }
