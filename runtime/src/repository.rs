@@ -373,40 +373,36 @@ impl<A: Aggregate> Repository<A> for EventSourced<A> {
         // append (a conflict, most often) it goes back to the cache: behind perhaps, never
         // wrong, and a retry catches it up with the few events it missed instead of
         // replaying the stream.
-        let recorded = match handle(&loaded, &id, command, metadata, &self.services).await {
-            Ok(events) => record::<A>(&id, events, metadata, before + 1),
-            Err(refused) => Err(refused),
-        };
-        let recorded = match recorded {
-            Ok(recorded) => recorded,
+        let stored = async {
+            let events = handle(&loaded, &id, command, metadata, &self.services).await?;
+            let recorded = record::<A>(&id, events, metadata, before + 1)?;
+            let version = if recorded.new_events.is_empty() {
+                before
+            } else {
+                self.store
+                    .append(&stream, before, recorded.new_events)
+                    .await?
+            };
+            Ok::<_, Error>((version, recorded.envelopes))
+        }
+        .await;
+        let (version, envelopes) = match stored {
+            Ok(stored) => stored,
             Err(error) => {
                 self.cache.put(stream, loaded.state, before);
                 return Err(error);
             }
         };
-        if !recorded.new_events.is_empty() {
-            match self
-                .store
-                .append(&stream, before, recorded.new_events)
-                .await
-            {
-                Ok(version) => loaded.version = version,
-                Err(error) => {
-                    self.cache.put(stream, loaded.state, before);
-                    return Err(error);
-                }
-            }
-            for envelope in &recorded.envelopes {
-                loaded.state.apply(&envelope.payload);
-            }
-            self.maybe_snapshot(&stream, before, &loaded).await;
+        for envelope in &envelopes {
+            loaded.state.apply(&envelope.payload);
         }
-        let version = loaded.version;
+        loaded.version = version;
+        self.maybe_snapshot(&stream, before, &loaded).await;
         self.cache.put(stream, loaded.state, version);
         Ok(CommandOutcome {
             aggregate_id: id,
             version,
-            events: recorded.envelopes,
+            events: envelopes,
         })
     }
 }
